@@ -1,0 +1,189 @@
+"""Articles, the audiences they are phrased for, topics, disclaimers and site pages.
+
+An Article row is the editors' draft. What readers see is never this row but a review round
+frozen from it (see reviews.models.ReviewRound).
+"""
+
+import reversion
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class AudienceQuerySet(models.QuerySet):
+    def default(self):
+        """The default audience, or the first one when none is marked (None on an empty table)."""
+        return self.order_by("-is_default", "order", "pk").first()
+
+
+class Audience(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_default = models.BooleanField(
+        "default", default=False, help_text="Shown to readers who have not chosen an audience."
+    )
+
+    objects = AudienceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="audience_single_default"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Article(models.Model):
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(
+        "question", max_length=300, help_text="The clinical question the article answers."
+    )
+    summary = models.TextField(help_text="One plain paragraph that answers the question.")
+    body = models.TextField(
+        blank=True,
+        help_text=(
+            "Markdown. Cite with [@key] or [@key1; @key2]. Phrase a passage for some readers "
+            "with a block: a line '::: audience patient caregiver', the text, then a line ':::'."
+        ),
+    )
+    evidence_note = models.TextField(
+        blank=True, help_text="Markdown: how strong the evidence behind the article is."
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles_created"
+    )
+    allow_pending_publication = models.BooleanField(
+        default=False,
+        help_text=(
+            "Show a newer submitted version to readers, with a pending-review caution, "
+            "before the board approves it."
+        ),
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        default=12, help_text="How long after an approval the next review falls due."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_interval_months__gte=1) & Q(review_interval_months__lte=60),
+                name="article_review_interval_range",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_present"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+
+class DisclaimerQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def for_audience(self, audience):
+        """Active disclaimers that apply to `audience` (those naming no audience apply to all)."""
+        return (
+            self.active()
+            .filter(Q(audiences=audience) | Q(audiences__isnull=True))
+            .distinct()
+            .order_by("order", "pk")
+        )
+
+
+class Disclaimer(models.Model):
+    class Placement(models.TextChoices):
+        TOP = "top", "Above the article"
+        BOTTOM = "bottom", "Below the article"
+
+    class Visibility(models.TextChoices):
+        ALWAYS = "always", "Always"
+        PENDING = "pending", "Only while the shown version is pending review"
+
+    name = models.CharField(max_length=200, help_text="For editors; readers do not see it.")
+    audiences = models.ManyToManyField(
+        Audience, blank=True, help_text="Leave empty to show it to every audience."
+    )
+    placement = models.CharField(max_length=10, choices=Placement.choices, default=Placement.BOTTOM)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.ALWAYS
+    )
+    body = models.TextField(help_text="Markdown.")
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = DisclaimerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Page(models.Model):
+    """A site page editable in the admin, such as the editorial policy."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    """A reader's follow-up question about an article, for the editors' inbox."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        ANSWERED = "answered", "Answered"
+        DISMISSED = "dismissed", "Dismissed"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="questions")
+    audience_slug = models.SlugField(max_length=50, blank=True)
+    text = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+reversion.register(Article, follow=["topics"])
+reversion.register(Topic)
+reversion.register(Disclaimer)
+reversion.register(Page)

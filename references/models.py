@@ -1,0 +1,110 @@
+"""The reference library: every source an article may cite, keyed for `[@key]` citations."""
+
+import reversion
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from references.identifiers import normalise_doi, normalise_pmid
+
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
+
+
+class Reference(models.Model):
+    class Kind(models.TextChoices):
+        GUIDELINE = "guideline", "Guideline"
+        SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
+        META_ANALYSIS = "meta_analysis", "Meta-analysis"
+        RANDOMISED_TRIAL = "randomised_trial", "Randomised trial"
+        COHORT_STUDY = "cohort_study", "Cohort study"
+        REVIEW = "review", "Review"
+        RESEARCH = "research", "Research"
+        TEXTBOOK = "textbook", "Textbook"
+        WEBSITE = "website", "Website"
+
+    key = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="Cite it in an article as [@key]. Letters, digits and _ - : . only.",
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.RESEARCH)
+    title = models.CharField(max_length=1000)
+    authors = models.TextField(
+        blank=True, help_text="One author a line, as 'Family GN' (e.g. 'Smith JA')."
+    )
+    container = models.CharField(
+        "journal or publisher", max_length=500, blank=True, help_text="Journal, book or publisher."
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    doi = models.CharField(
+        "DOI", max_length=255, blank=True, help_text="Stored lower-case, e.g. 10.1000/xyz."
+    )
+    pmid = models.CharField("PubMed ID", max_length=20, blank=True)
+    url = models.URLField("URL", max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doi"], condition=~Q(doi=""), name="reference_unique_doi"
+            ),
+            models.UniqueConstraint(
+                fields=["pmid"], condition=~Q(pmid=""), name="reference_unique_pmid"
+            ),
+            models.CheckConstraint(
+                condition=Q(doi="") | (Q(doi__startswith="10.") & Q(doi=Lower("doi"))),
+                name="reference_doi_normalised",
+            ),
+            models.CheckConstraint(
+                condition=Q(pmid="") | (Q(pmid__regex=r"^[1-9][0-9]*$")),
+                name="reference_pmid_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(key__regex=KEY_PATTERN), name="reference_key_format"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="reference_title_present"),
+        ]
+
+    def __str__(self):
+        return f"[@{self.key}] {self.title}"
+
+    def clean(self):
+        errors = {}
+        for field, normalise in (("doi", normalise_doi), ("pmid", normalise_pmid)):
+            try:
+                setattr(self, field, normalise(getattr(self, field)))
+            except ValueError as error:
+                errors[field] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def author_list(self):
+        return [line.strip() for line in self.authors.splitlines() if line.strip()]
+
+    def as_data(self):
+        """The plain dict that rendering uses and that review snapshots freeze."""
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "kind_label": self.get_kind_display(),
+            "title": self.title,
+            "authors": self.author_list,
+            "container": self.container,
+            "year": self.year,
+            "volume": self.volume,
+            "issue": self.issue,
+            "pages": self.pages,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "url": self.url,
+        }
+
+
+reversion.register(Reference)

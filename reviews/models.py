@@ -1,0 +1,215 @@
+"""Review rounds: frozen snapshots of an article that the advisory board reviews.
+
+State changes happen only in reviews.workflow; this module holds the data and the read-side
+QuerySet methods, including the one the public pages use to find what readers may see.
+"""
+
+import calendar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from reversion.models import Revision
+
+from articles.models import Article
+
+
+class BoardMember(models.Model):
+    """A member of the medical advisory board, as readers see them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_member"
+    )
+    display_name = models.CharField(
+        max_length=200, help_text="As shown to readers, e.g. 'Dr Ana Ruiz'."
+    )
+    credentials = models.CharField(max_length=100, blank=True, help_text="e.g. 'MD, PhD'.")
+    specialty = models.CharField(max_length=200, blank=True)
+    bio = models.TextField(blank=True)
+    conflicts = models.TextField(
+        "conflict-of-interest statement", blank=True, default="None declared."
+    )
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "display_name"]
+
+    def __str__(self):
+        return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+OPEN_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+
+
+def add_months(moment, months):
+    """`moment` moved by whole calendar months, clamped to the end of a shorter month."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+class ReviewRoundQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def awaiting_review(self):
+        """Rounds the board still has to decide, oldest submission first."""
+        return self.open().order_by("submitted_at", "pk")
+
+    def visible(self):
+        """Rounds a reader may be shown: approved ones, and open ones of articles that allow it."""
+        return self.filter(
+            Q(state=State.APPROVED)
+            | Q(state__in=OPEN_STATES, article__allow_pending_publication=True)
+        )
+
+    def published(self):
+        """The one round per article that readers see: the newest visible round.
+
+        This is the only way the public pages read review data.
+        """
+        newest = (
+            ReviewRound.objects.visible()
+            .filter(article=OuterRef("article"))
+            .order_by("-submitted_at", "-pk")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=Subquery(newest))
+
+
+class ReviewRound(models.Model):
+    """One submission of an article: an immutable snapshot plus the board's decision on it."""
+
+    State = State
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="review_rounds")
+    number = models.PositiveIntegerField(
+        help_text="1 for an article's first submission, and so on."
+    )
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    # The frozen part: written once by workflow.submit, never changed afterwards.
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    snapshot = models.JSONField(help_text="Title, summary, body, audiences and cited references.")
+    rendered = models.JSONField(help_text="HTML rendered from the snapshot, per audience.")
+    snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64)
+    note = models.TextField("change summary", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    # The board's side.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The board member who started the review.",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    # Who approved it, as readers see them, frozen at approval time.
+    approver_name = models.CharField(max_length=200, blank=True)
+    approver_credentials = models.CharField(max_length=100, blank=True)
+
+    objects = ReviewRoundQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        get_latest_by = "submitted_at"
+        permissions = [
+            ("submit_round", "Can submit articles for review and withdraw them"),
+            ("decide_round", "Can start reviews, approve and request changes"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(state__in=OPEN_STATES),
+                name="reviewround_one_open_per_article",
+            ),
+            models.UniqueConstraint(fields=["article", "number"], name="reviewround_unique_number"),
+            models.CheckConstraint(
+                condition=Q(state__in=State.values), name="reviewround_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.APPROVED)
+                | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="reviewround_approval_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["article", "state", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.article} — round {self.number} ({self.get_state_display()})"
+
+    @property
+    def is_approved(self):
+        return self.state == State.APPROVED
+
+    @property
+    def approved_at(self):
+        return self.decided_at if self.is_approved else None
+
+    @property
+    def next_review_due(self):
+        """Approval date plus the article's review interval; None until approved."""
+        if not self.is_approved:
+            return None
+        return add_months(self.decided_at, self.article.review_interval_months)
+
+    def rendered_for(self, audience_slug):
+        """The frozen HTML for one audience (the default audience's when it has none)."""
+        return (
+            self.rendered["audiences"].get(audience_slug)
+            or self.rendered["audiences"][self.rendered["default_audience"]]
+        )
+
+
+class ReviewEvent(models.Model):
+    """An append-only record of one transition of one round."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", "Submitted"
+        START_REVIEW = "start_review", "Started review"
+        APPROVE = "approve", "Approved"
+        REQUEST_CHANGES = "request_changes", "Requested changes"
+        WITHDRAW = "withdraw", "Withdrew"
+        SUPERSEDE = "supersede", "Superseded by a newer submission"
+
+    round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The audit trail is append-only: a row, once written, is never rewritten.
+        if self.pk is not None:
+            raise ValueError("Review events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Review events are append-only and cannot be deleted.")

@@ -1,0 +1,57 @@
+"""E-mail about review rounds. Called by the workflow only after its transaction commits."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def round_submitted(review_round):
+    """Tell every active board member that a round awaits review."""
+    recipients = list(
+        get_user_model()
+        .objects.filter(board_member__active=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    article = review_round.article
+    body = (
+        f"{review_round.submitted_by.get_username()} submitted round {review_round.number} of "
+        f"“{article.title}” for review.\n\n"
+        f"Change summary: {review_round.note or '(none given)'}\n\n"
+        f"Review it here: {_admin_url(review_round)}\n"
+    )
+    _send(f"[Vetted] Review requested: {article.title}", body, recipients)
+
+
+def round_decided(review_round):
+    """Tell the submitter what the board decided, with the reviewer's note."""
+    decided = review_round.get_state_display().lower()
+    body = (
+        f"Round {review_round.number} of “{review_round.article.title}” was {decided} by "
+        f"{review_round.decided_by.get_username()}.\n\n"
+        f"Reviewer's note: {review_round.decision_note or '(none)'}\n\n"
+        f"{_admin_url(review_round)}\n"
+    )
+    recipient = review_round.submitted_by.email
+    _send(f"[Vetted] {decided.capitalize()}: {review_round.article.title}", body, [recipient])
+
+
+def _admin_url(review_round):
+    path = reverse("admin:reviews_reviewround_change", args=[review_round.pk])
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send(subject, body, recipients):
+    recipients = [address for address in recipients if address]
+    if not recipients:
+        return
+    try:
+        send_mail(subject, body, None, recipients)
+    except OSError:
+        # The decision is already committed; a mail outage must not turn it into an error page.
+        logger.exception("Could not send review e-mail %r to %s", subject, recipients)

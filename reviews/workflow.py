@@ -1,0 +1,279 @@
+"""The review workflow: the only place a review round changes state.
+
+Every public function is atomic, locks the rows it changes, checks the actor's role and the
+round's state against TRANSITIONS, writes a ReviewEvent in the same transaction and returns the
+changed round. E-mail goes out only after the transaction commits.
+"""
+
+import reversion
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from reversion.models import Version
+
+from articles.models import Article, Audience
+from articles.rendering import check
+from references.citations import cited_keys
+from references.models import Reference
+from reviews import notifications
+from reviews.models import OPEN_STATES, ReviewEvent, ReviewRound, State
+from reviews.snapshots import build_snapshot, render_snapshot, snapshot_digest
+
+Action = ReviewEvent.Action
+
+# Which states each action may start from, and the state it leads to.
+TRANSITIONS = {
+    Action.START_REVIEW: ({State.SUBMITTED}, State.UNDER_REVIEW),
+    Action.APPROVE: ({State.UNDER_REVIEW}, State.APPROVED),
+    Action.REQUEST_CHANGES: ({State.UNDER_REVIEW}, State.CHANGES_REQUESTED),
+    Action.WITHDRAW: ({State.SUBMITTED, State.UNDER_REVIEW}, State.WITHDRAWN),
+    Action.SUPERSEDE: ({State.SUBMITTED, State.UNDER_REVIEW}, State.SUPERSEDED),
+}
+
+SUBMIT_PERMISSION = "reviews.submit_round"
+DECIDE_PERMISSION = "reviews.decide_round"
+PERMISSIONS = {
+    Action.SUBMIT: SUBMIT_PERMISSION,
+    Action.WITHDRAW: SUBMIT_PERMISSION,
+    Action.START_REVIEW: DECIDE_PERMISSION,
+    Action.APPROVE: DECIDE_PERMISSION,
+    Action.REQUEST_CHANGES: DECIDE_PERMISSION,
+}
+
+# How each action reads in an error message: "Cannot approve round 2 …".
+VERBS = {
+    Action.SUBMIT: "submit",
+    Action.START_REVIEW: "start reviewing",
+    Action.APPROVE: "approve",
+    Action.REQUEST_CHANGES: "request changes to",
+    Action.WITHDRAW: "withdraw",
+    Action.SUPERSEDE: "supersede",
+}
+
+# Board actions that a person who wrote the round's text may not take (the four-eyes rule).
+INDEPENDENT_ACTIONS = {Action.START_REVIEW, Action.APPROVE}
+
+
+class ReviewError(Exception):
+    """Base class of every error the workflow raises on purpose."""
+
+
+class InvalidTransition(ReviewError):
+    """The round is not in a state that allows the requested step."""
+
+
+class ConflictOfInterest(ReviewError, PermissionDenied):
+    """The actor wrote or submitted the text under review and so may not decide on it."""
+
+
+class ContentProblems(ReviewError):
+    """The article's text has problems that must be fixed before it can be submitted."""
+
+    def __init__(self, diagnostics):
+        self.diagnostics = list(diagnostics)
+        lines = "; ".join(diagnostic.message for diagnostic in self.diagnostics)
+        super().__init__(f"The article cannot be submitted: {lines}")
+
+
+class UnresolvedCitations(ContentProblems):
+    """At least one citation names a key that is not in the reference library."""
+
+
+class MalformedBlocks(ContentProblems):
+    """An audience block is unclosed, nested, stray or names an unknown audience."""
+
+
+def submit(article, *, by, note=""):
+    """Freeze the article's saved text into a new round awaiting review, and return it.
+
+    Supersedes any open round of the article. Raises PermissionDenied when `by` may not submit,
+    UnresolvedCitations or MalformedBlocks (naming each problem and its line) when the text is
+    not fit for review; nothing is written then.
+    """
+    _require_permission(by, Action.SUBMIT)
+    with transaction.atomic():
+        # Lock the article and read it afresh, so the snapshot is exactly what is stored.
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        audiences = list(Audience.objects.order_by("order", "pk"))
+        if not audiences:
+            raise InvalidTransition("There are no audiences to render the article for.")
+        library_keys = set(Reference.objects.values_list("key", flat=True))
+        problems = check(
+            article.body, audiences=[a.slug for a in audiences], reference_keys=library_keys
+        )
+        if problems:
+            unresolved = any(problem.code == "unknown-citation" for problem in problems)
+            raise (UnresolvedCitations if unresolved else MalformedBlocks)(problems)
+
+        for open_round in ReviewRound.objects.select_for_update().filter(
+            article=article, state__in=OPEN_STATES
+        ):
+            _change_state(
+                open_round, Action.SUPERSEDE, by=by, note="A newer version was submitted."
+            )
+
+        references = {
+            reference.key: reference.as_data()
+            for reference in Reference.objects.filter(key__in=cited_keys(article.body))
+        }
+        snapshot = build_snapshot(article, audiences=audiences, references=references)
+        number = (article.review_rounds.aggregate(Max("number"))["number__max"] or 0) + 1
+        revision = _record_revision(
+            article, by=by, comment=f"Submitted for review (round {number})."
+        )
+        review_round = ReviewRound.objects.create(
+            article=article,
+            number=number,
+            state=State.SUBMITTED,
+            revision=revision,
+            snapshot=snapshot,
+            rendered=render_snapshot(snapshot),
+            snapshot_sha256=snapshot_digest(snapshot),
+            note=note,
+            submitted_by=by,
+        )
+        ReviewEvent.objects.create(
+            round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note
+        )
+        transaction.on_commit(lambda: notifications.round_submitted(review_round))
+    return review_round
+
+
+def start_review(review_round, *, by):
+    """Take a submitted round into review, with `by` as its reviewer.
+
+    Raises PermissionDenied for a non-board user, ConflictOfInterest for someone who wrote or
+    submitted the text, InvalidTransition unless the round is submitted.
+    """
+    return _transition(review_round, Action.START_REVIEW, by=by, fields={"reviewer": by})
+
+
+def approve(review_round, *, by, note=""):
+    """Approve a round under review: it becomes what readers see.
+
+    Raises PermissionDenied for a non-board user, ConflictOfInterest for anyone (superusers
+    included) who submitted the round or saved its text since the last approval, and
+    InvalidTransition unless the round is under review — so of many simultaneous approvals
+    exactly one succeeds.
+    """
+    member = getattr(by, "board_member", None)
+    fields = {
+        "decided_by": by,
+        "decided_at": timezone.now(),
+        "decision_note": note,
+        "approver_name": member.display_name
+        if member
+        else (by.get_full_name() or by.get_username()),
+        "approver_credentials": member.credentials if member else "",
+    }
+    changed = _transition(review_round, Action.APPROVE, by=by, note=note, fields=fields)
+    transaction.on_commit(lambda: notifications.round_decided(changed))
+    return changed
+
+
+def request_changes(review_round, *, by, note):
+    """Send a round under review back to the editors, with a note saying what to change.
+
+    Raises ReviewError for an empty note, PermissionDenied for a non-board user and
+    InvalidTransition unless the round is under review.
+    """
+    if not note or not note.strip():
+        raise ReviewError("Say what needs to change: a note is required when requesting changes.")
+    fields = {"decided_by": by, "decided_at": timezone.now(), "decision_note": note}
+    changed = _transition(review_round, Action.REQUEST_CHANGES, by=by, note=note, fields=fields)
+    transaction.on_commit(lambda: notifications.round_decided(changed))
+    return changed
+
+
+def withdraw(review_round, *, by):
+    """Take a submitted or under-review round out of review.
+
+    Raises PermissionDenied for a non-editor and InvalidTransition for a decided round.
+    """
+    return _transition(review_round, Action.WITHDRAW, by=by)
+
+
+def allowed_actions(review_round, user):
+    """The actions `user` may take on `review_round` now, for showing only usable buttons."""
+    allowed = set()
+    for action, (from_states, _) in TRANSITIONS.items():
+        if action not in PERMISSIONS or review_round.state not in from_states:
+            continue
+        if not user.has_perm(PERMISSIONS[action]):
+            continue
+        if action in INDEPENDENT_ACTIONS and wrote_round(review_round, user):
+            continue
+        allowed.add(action)
+    return allowed
+
+
+def wrote_round(review_round, user):
+    """Whether `user` submitted the round or saved any version of its text since the last
+    approved round (any revision, whether made in the admin, a command or a shell)."""
+    if review_round.submitted_by_id == user.pk:
+        return True
+    last_approved = (
+        ReviewRound.objects.filter(
+            article_id=review_round.article_id, state=State.APPROVED, number__lt=review_round.number
+        )
+        .order_by("-number")
+        .values_list("revision_id", flat=True)
+        .first()
+    )
+    versions = Version.objects.get_for_object_reference(Article, review_round.article_id).filter(
+        revision__user=user, revision_id__lte=review_round.revision_id
+    )
+    if last_approved is not None:
+        versions = versions.filter(revision_id__gt=last_approved)
+    return versions.exists()
+
+
+def _transition(review_round, action, *, by, note="", fields=None):
+    _require_permission(by, action)
+    with transaction.atomic():
+        locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        if action in INDEPENDENT_ACTIONS and wrote_round(locked, by):
+            raise ConflictOfInterest(
+                f"{by.get_username()} submitted or edited round {locked.number} of "
+                f"“{locked.article}”, so another board member must review it."
+            )
+        return _change_state(locked, action, by=by, note=note, fields=fields)
+
+
+def _change_state(locked_round, action, *, by, note="", fields=None):
+    from_states, to_state = TRANSITIONS[action]
+    if locked_round.state not in from_states:
+        raise InvalidTransition(
+            f"Cannot {VERBS[action]} round {locked_round.number} of "
+            f"“{locked_round.article}”: it is {locked_round.get_state_display().lower()}."
+        )
+    from_state = locked_round.state
+    locked_round.state = to_state
+    for name, value in (fields or {}).items():
+        setattr(locked_round, name, value)
+    locked_round.save(update_fields=["state", *(fields or {})])
+    ReviewEvent.objects.create(
+        round=locked_round,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=by,
+        note=note,
+    )
+    return locked_round
+
+
+def _require_permission(user, action):
+    if not (user and user.is_active and user.has_perm(PERMISSIONS[action])):
+        name = user.get_username() if user else "Nobody"
+        raise PermissionDenied(f"{name} may not {VERBS[action]} review rounds.")
+
+
+def _record_revision(article, *, by, comment):
+    """Save a revision of the article as it stands, so the round points at exact history."""
+    with reversion.create_revision(atomic=False):
+        reversion.set_user(by)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(article)
+    return Version.objects.get_for_object(article).select_related("revision").first().revision

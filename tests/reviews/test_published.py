@@ -1,0 +1,116 @@
+"""What readers see: the newest approved round, or a newer open one where the article allows it."""
+
+import datetime
+
+import pytest
+import reversion
+
+from reviews import workflow
+from reviews.models import ReviewRound, State, add_months
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article(editor, audiences):
+    return factories.ArticleFactory(created_by=editor, slug="bones", title="Old question?")
+
+
+def approve_current(article, editor, board_member):
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    return workflow.approve(review_round, by=board_member)
+
+
+def edit(article, editor, **changes):
+    for name, value in changes.items():
+        setattr(article, name, value)
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        article.save()
+
+
+def test_a_draft_that_was_never_submitted_is_not_published(article):
+    assert not ReviewRound.objects.published().exists()
+
+
+@pytest.mark.parametrize("allow_pending", [False, True])
+def test_open_rounds_are_published_only_when_the_article_allows_it(
+    article, editor, board_member, allow_pending
+):
+    article.allow_pending_publication = allow_pending
+    article.save()
+    review_round = workflow.submit(article, by=editor)
+    assert ReviewRound.objects.published().exists() == allow_pending
+    workflow.start_review(review_round, by=board_member)
+    assert ReviewRound.objects.published().exists() == allow_pending
+
+
+def test_newest_approved_round_is_published(article, editor, board_member):
+    first = approve_current(article, editor, board_member)
+    edit(article, editor, title="New question?")
+    second = approve_current(article, editor, board_member)
+    assert list(ReviewRound.objects.published()) == [second]
+    assert first.state == State.APPROVED
+
+
+def test_newer_unapproved_round_does_not_replace_the_approved_one(article, editor, board_member):
+    approved = approve_current(article, editor, board_member)
+    edit(article, editor, title="Rewritten question?")
+    pending = workflow.submit(article, by=editor)
+    assert list(ReviewRound.objects.published()) == [approved]
+    workflow.withdraw(pending, by=editor)
+    assert list(ReviewRound.objects.published()) == [approved]
+
+
+def test_newer_pending_round_is_shown_when_pending_publication_is_allowed(
+    article, editor, board_member
+):
+    approve_current(article, editor, board_member)
+    article.allow_pending_publication = True
+    edit(article, editor, title="Rewritten question?")
+    pending = workflow.submit(article, by=editor)
+    assert list(ReviewRound.objects.published()) == [pending]
+
+
+@pytest.mark.parametrize("ending", ["withdraw", "request_changes"])
+def test_closed_rounds_are_never_published(article, editor, board_member, ending):
+    article.allow_pending_publication = True
+    article.save()
+    review_round = workflow.submit(article, by=editor)
+    if ending == "withdraw":
+        workflow.withdraw(review_round, by=editor)
+    else:
+        workflow.start_review(review_round, by=board_member)
+        workflow.request_changes(review_round, by=board_member, note="No.")
+    assert not ReviewRound.objects.published().exists()
+
+
+def test_published_selects_one_round_per_article(editor, board_member, audiences):
+    for slug in ["a", "b", "c"]:
+        article = factories.ArticleFactory(created_by=editor, slug=slug)
+        approve_current(article, editor, board_member)
+        edit(article, editor, summary="Second take.")
+        approve_current(article, editor, board_member)
+    published = ReviewRound.objects.published()
+    assert sorted(r.article.slug for r in published) == ["a", "b", "c"]
+    assert {r.number for r in published} == {2}
+
+
+def test_next_review_is_due_one_interval_after_approval(article, editor, board_member):
+    approved = approve_current(article, editor, board_member)
+    assert approved.next_review_due == add_months(approved.decided_at, 12)
+    assert (approved.next_review_due - approved.decided_at).days in (365, 366)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "due"),
+    [
+        (datetime.datetime(2025, 1, 31), 1, datetime.datetime(2025, 2, 28)),
+        (datetime.datetime(2024, 2, 29), 12, datetime.datetime(2025, 2, 28)),
+        (datetime.datetime(2025, 11, 15), 3, datetime.datetime(2026, 2, 15)),
+    ],
+)
+def test_add_months_clamps_to_month_end(start, months, due):
+    assert add_months(start, months) == due
