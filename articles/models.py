@@ -108,10 +108,12 @@ class DisclaimerQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def for_audience(self, audience):
-        """Active disclaimers that apply to `audience` (those naming no audience apply to all)."""
+        """Active disclaimers that apply to `audience`, an Audience or its slug (those naming
+        no audience apply to all)."""
+        slug = getattr(audience, "slug", audience)
         return (
             self.active()
-            .filter(Q(audiences=audience) | Q(audiences__isnull=True))
+            .filter(Q(audiences__slug=slug) | Q(audiences__isnull=True))
             .distinct()
             .order_by("order", "pk")
         )

@@ -1,49 +1,233 @@
-"""Public pages. They read only what readers may see: published review rounds."""
+"""Public pages. They read only what readers may see, through ReviewRound.objects.published().
 
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+The article page is rendered from the HTML frozen in the round (no Markdown work per request)
+and cached per (round, audience) in the shared cache.
+"""
 
-from articles.models import Audience
-from reviews.models import ReviewRound
+import json
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from articles import pagecache
+from articles.forms import QuestionForm
+from articles.models import Article, Disclaimer, Page, Question, Topic
+from articles.rendering import render_markdown
+from articles.structured_data import article_api_data, article_json_ld
+from reviews.models import ReviewRound, State
 
 AUDIENCE_COOKIE = "audience"
+AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
+PUBLIC_MAX_AGE = 300
+SEARCH_PAGE_SIZE = 10
+QUESTION_LIMIT = 5  # questions per address per hour
+STEPS = [
+    (State.SUBMITTED, "Submitted"),
+    (State.UNDER_REVIEW, "Under review"),
+    (State.APPROVED, "Approved"),
+]
+
+
+def published_rounds():
+    return ReviewRound.objects.published().select_related("article")
+
+
+def published_round_or_404(slug):
+    review_round = published_rounds().filter(article__slug=slug).first()
+    if review_round is None:
+        raise Http404("No published article has that address.")
+    return review_round
+
+
+def choose_audience(request, review_round):
+    """?audience= wins, then the cookie, then the default; an unknown slug means the default."""
+    slugs = {audience["slug"] for audience in review_round.snapshot["audiences"]}
+    for candidate in (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE)):
+        if candidate in slugs:
+            return candidate
+    return review_round.snapshot["default_audience"]
+
+
+def public_cache_headers(request, response):
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 @require_safe
 def home(request):
-    rounds = ReviewRound.objects.published().select_related("article").order_by("-submitted_at")
-    return render(request, "articles/home.html", {"rounds": rounds[:20]})
+    rounds = published_rounds().order_by("-decided_at", "-submitted_at")[:20]
+    topics = Topic.objects.filter(
+        articles__in=Article.objects.filter(review_rounds__in=ReviewRound.objects.published())
+    ).distinct()
+    response = render(request, "articles/home.html", {"rounds": rounds, "topics": topics})
+    return public_cache_headers(request, response)
+
+
+@require_safe
+def topic_detail(request, slug):
+    topic = get_object_or_404(Topic, slug=slug)
+    rounds = published_rounds().filter(article__topics=topic).order_by("-decided_at")
+    response = render(request, "articles/topic_detail.html", {"topic": topic, "rounds": rounds})
+    return public_cache_headers(request, response)
 
 
 @require_safe
 def article_detail(request, slug):
-    review_round = (
-        ReviewRound.objects.published().filter(article__slug=slug).select_related("article").first()
+    review_round = published_round_or_404(slug)
+    audience = choose_audience(request, review_round)
+    site_generation = pagecache.generation()
+    etag = pagecache.etag(review_round, audience, site_generation)
+    last_modified = review_round.decided_at or review_round.submitted_at
+
+    response = get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified.timestamp())
     )
-    if review_round is None:
-        raise Http404("No published article has that address.")
-    audiences = review_round.snapshot["audiences"]
-    slugs = {audience["slug"] for audience in audiences}
-    chosen = request.GET.get("audience") or request.COOKIES.get(AUDIENCE_COOKIE)
-    if chosen not in slugs:
-        chosen = review_round.snapshot["default_audience"]
+    if response is None:
+        key = pagecache.page_key(review_round, audience, site_generation)
+        html = cache.get(key)
+        if html is None:
+            html = render_article_page(request, review_round, audience)
+            cache.set(key, html, pagecache.PAGE_TIMEOUT)
+        response = HttpResponse(html)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    if request.GET.get("audience") == audience:
+        response.set_cookie(
+            AUDIENCE_COOKIE, audience, max_age=AUDIENCE_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    return public_cache_headers(request, response)
+
+
+def render_article_page(request, review_round, audience):
+    """The whole article page as HTML; the same for every reader of this round and audience."""
+    snapshot = review_round.snapshot
+    pending = not review_round.is_approved
+    disclaimers = [
+        (disclaimer.placement, render_markdown(disclaimer.body))
+        for disclaimer in Disclaimer.objects.for_audience(audience)
+        if pending or disclaimer.visibility == Disclaimer.Visibility.ALWAYS
+    ]
+    history = (
+        ReviewRound.objects.filter(article_id=review_round.article_id, state=State.APPROVED)
+        .order_by("-decided_at")
+        .values("number", "decided_at", "approver_name", "approver_credentials", "note")
+    )
+    step_index = [state for state, _ in STEPS].index(review_round.state)
+    audience_names = {item["slug"]: item["name"] for item in snapshot["audiences"]}
+    article_url = reverse("articles:detail", args=[review_round.article.slug])
+    canonical = (
+        article_url
+        if audience == snapshot["default_audience"]
+        else f"{article_url}?audience={audience}"
+    )
+    context = {
+        "round": review_round,
+        "article": snapshot["article"],
+        "audiences": snapshot["audiences"],
+        "audience": audience,
+        "audience_name": audience_names[audience],
+        "content": review_round.rendered_for(audience),
+        "pending": pending,
+        "steps": [
+            {"label": label, "done": index < step_index, "current": index == step_index}
+            for index, (_, label) in enumerate(STEPS)
+        ],
+        "last_updated": review_round.decided_at or review_round.submitted_at,
+        "history": list(history),
+        "top_disclaimers": [html for placement, html in disclaimers if placement == "top"],
+        "bottom_disclaimers": [html for placement, html in disclaimers if placement == "bottom"],
+        "canonical_url": request.build_absolute_uri(canonical),
+        "json_ld": json.dumps(
+            article_json_ld(review_round, audience, request.build_absolute_uri(article_url)),
+            ensure_ascii=False,
+        )
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026"),
+        "question_form": QuestionForm(initial={"audience": audience}),
+    }
+    return render_to_string("articles/article_detail.html", context, request=None)
+
+
+@require_safe
+def search(request):
+    text = request.GET.get("q", "")
+    results = published_rounds().search(text) if text.strip() else ReviewRound.objects.none()
+    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    response = render(request, "articles/search.html", {"q": text[:200], "page": page})
+    return public_cache_headers(request, response)
+
+
+@require_safe
+def editorial_policy(request):
+    policy = get_object_or_404(Page, slug="editorial-policy")
     response = render(
         request,
-        "articles/article_detail.html",
-        {
-            "round": review_round,
-            "article": review_round.snapshot["article"],
-            "audiences": audiences,
-            "audience": chosen,
-            "content": review_round.rendered_for(chosen),
-        },
+        "articles/page_detail.html",
+        {"page": policy, "body_html": render_markdown(policy.body)},
     )
-    if request.GET.get("audience") in slugs:
-        response.set_cookie(
-            AUDIENCE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    return public_cache_headers(request, response)
+
+
+@require_safe
+def article_api(request, slug):
+    review_round = published_round_or_404(slug)
+    url = request.build_absolute_uri(reverse("articles:detail", args=[slug]))
+    response = JsonResponse(article_api_data(review_round, url), json_dumps_params={"indent": 1})
+    return public_cache_headers(request, response)
+
+
+# Readers ask without an account, and the page carrying the form is cached and shared, so it
+# cannot hold a per-visitor CSRF token. The form changes nothing but the editors' inbox; a
+# honeypot, a length limit and a per-address rate limit guard it instead.
+@csrf_exempt
+@require_POST
+def ask_question(request, slug):
+    review_round = published_round_or_404(slug)
+    form = QuestionForm(request.POST)
+    address = request.META.get("REMOTE_ADDR", "unknown")
+    rate_key = f"vetted:questions:{address}"
+    if form.is_valid() and not form.cleaned_data["website"]:
+        cache.add(rate_key, 0, timeout=3600)
+        if cache.incr(rate_key) > QUESTION_LIMIT:
+            return render(
+                request,
+                "articles/question_result.html",
+                {"article": review_round.snapshot["article"], "limited": True},
+                status=429,
+            )
+        Question.objects.create(
+            article=review_round.article,
+            audience_slug=form.cleaned_data["audience"],
+            text=form.cleaned_data["text"],
         )
-    return response
+        return redirect("articles:question_thanks", slug=slug)
+    if form.is_valid():
+        # The honeypot was filled in: a bot. Answer as if it worked and store nothing.
+        return redirect("articles:question_thanks", slug=slug)
+    return render(
+        request,
+        "articles/question_result.html",
+        {"article": review_round.snapshot["article"], "form": form},
+        status=400,
+    )
 
 
-__all__ = ["Audience"]
+@require_safe
+def question_thanks(request, slug):
+    review_round = published_round_or_404(slug)
+    return render(
+        request, "articles/question_result.html", {"article": review_round.snapshot["article"]}
+    )

@@ -26,6 +26,19 @@ def env_bool(name, default=False):
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
 
 
+def env_int(name, default):
+    value = os.environ.get(name) or str(default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_url(name, default):
+    # An env file often declares a variable with no value ("CACHE_URL="); that means the default.
+    return os.environ.get(name) or default
+
+
 def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -61,14 +74,24 @@ def email_from_url(url):
         )
     config = {"EMAIL_BACKEND": backends[parts.scheme]}
     if parts.scheme.startswith("smtp"):
-        query = parse_qs(parts.query)
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"EMAIL_URL has a port that is not a number: {url!r}."
+            ) from None
+        use_ssl = parts.scheme == "smtps"
+        use_tls = parse_qs(parts.query).get("tls", ["0"])[0] in {"1", "true"}
+        if use_ssl and use_tls:
+            # Django's SMTP backend refuses both at once, but only when the first e-mail is sent.
+            raise ImproperlyConfigured("EMAIL_URL: use smtps:// (SSL) or smtp://…?tls=1, not both.")
         config |= {
             "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "EMAIL_PORT": port or (465 if use_ssl else 25),
             "EMAIL_HOST_USER": unquote(parts.username or ""),
             "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_SSL": parts.scheme == "smtps",
-            "EMAIL_USE_TLS": query.get("tls", ["0"])[0] in {"1", "true"},
+            "EMAIL_USE_SSL": use_ssl,
+            "EMAIL_USE_TLS": use_tls,
         }
     return config
 
@@ -99,6 +122,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "csp",
     "reversion",
     "references",
     "articles",
@@ -114,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,9 +164,9 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        env_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         # Persistent connections: a new connection per request made pages many times slower.
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_max_age=env_int("CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
@@ -149,7 +176,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", "locmem://"))}
+CACHES = {"default": cache_from_url(env_url("CACHE_URL", "locmem://"))}
+
+# Serve the benchmark's baseline view (config/bench.py); bench/ turns it on for its own servers.
+BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,7 +194,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -177,7 +207,7 @@ STORAGES = {
     },
 }
 
-globals().update(email_from_url(os.environ.get("EMAIL_URL", "console://")))
+globals().update(email_from_url(env_url("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Vetted <noreply@example.org>")
 
 # Security headers that cost nothing in development and matter in production.
@@ -188,11 +218,28 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    # Load balancers poll the health check over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# No inline scripts or styles anywhere on the public site: every script and style is a file
+# served from our own origin. JSON-LD is a data block, which CSP does not treat as a script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "https:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,12 +1,23 @@
 """The site's URLs: the public contract in ARCHITECTURE.md, the admin and the health check."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from config import health
+from articles.sitemaps import SITEMAPS
+from config import bench, health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include("reviews.urls")),
     path("", include("articles.urls")),
 ]
+
+if settings.BENCH_BASELINE:
+    # The benchmark's framework-limit page; never served unless BENCH_BASELINE is on.
+    urlpatterns.append(
+        path("__bench__/baseline/<int:size>/", bench.baseline, name="bench_baseline")
+    )

@@ -1,7 +1,57 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path
 from reversion.admin import VersionAdmin
 
+from references.importers.importing import import_references
 from references.models import Reference
+
+# A PubMed XML export of a thousand articles with abstracts is about 10 MB.
+MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files at once (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".ris,.bib,.json,.xml"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple) and data:
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        # No file at all arrives as an empty list, which must still fail "required".
+        return [super().clean(data or None, initial)]
+
+
+class ReferenceImportForm(forms.Form):
+    files = MultipleFileField(
+        help_text=(
+            "RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML (.xml), UTF-8; "
+            "several at once if you like. Each file imports completely or not at all."
+        )
+    )
+    dry_run = forms.BooleanField(
+        required=False, label="Only check the files and show the report; save nothing"
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        for upload in files:
+            if upload.size > MAX_IMPORT_FILE_BYTES:
+                raise forms.ValidationError(
+                    f"{upload.name} is {filesizeformat(upload.size)}; a file may be at most "
+                    f"{filesizeformat(MAX_IMPORT_FILE_BYTES)}. Split it and import the parts."
+                )
+        return files
 
 
 @admin.register(Reference)
@@ -14,3 +64,42 @@ class ReferenceAdmin(VersionAdmin):
         ("Source", {"fields": ["container", "year", "volume", "issue", "pages"]}),
         ("Identifiers", {"fields": ["doi", "pmid", "url"]}),
     ]
+    # A URL typed without a scheme means https (Django 6's default; 5.2 warns and assumes http).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Adds "Import references" to reversion's change list (which adds "Recover deleted").
+    change_list_template = "admin/references/reference/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="references_reference_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload reference files and show the import report on the same page."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = ReferenceImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+                report = import_references(
+                    files, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                )
+                form = ReferenceImportForm()
+        else:
+            form = ReferenceImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import references",
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/references/reference/import.html", context)

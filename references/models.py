@@ -1,5 +1,7 @@
 """The reference library: every source an article may cite, keyed for `[@key]` citations."""
 
+import re
+
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -8,7 +10,8 @@ from django.db.models.functions import Lower
 
 from references.identifiers import normalise_doi, normalise_pmid
 
-KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
+# \A and \Z (not ^ and $) so that a trailing newline fails on SQLite as it does on PostgreSQL.
+KEY_PATTERN = r"\A[A-Za-z0-9][A-Za-z0-9_:.\-]*\Z"
 
 
 class Reference(models.Model):
@@ -62,7 +65,7 @@ class Reference(models.Model):
                 name="reference_doi_normalised",
             ),
             models.CheckConstraint(
-                condition=Q(pmid="") | (Q(pmid__regex=r"^[1-9][0-9]*$")),
+                condition=Q(pmid="") | (Q(pmid__regex=r"\A[1-9][0-9]*\Z")),
                 name="reference_pmid_digits",
             ),
             models.CheckConstraint(
@@ -75,12 +78,30 @@ class Reference(models.Model):
         return f"[@{self.key}] {self.title}"
 
     def clean(self):
+        """Normalise the DOI and PMID, and name the field and the clashing reference for a problem
+        the constraints would otherwise report only as "Constraint … is violated"."""
         errors = {}
+        # fullmatch, not the constraint's search: "$" would also match before a final newline.
+        if not re.fullmatch(KEY_PATTERN, self.key or ""):
+            errors["key"] = (
+                f"{self.key!r} cannot be cited: use letters, digits and _ - : . only, "
+                "starting with a letter or digit."
+            )
         for field, normalise in (("doi", normalise_doi), ("pmid", normalise_pmid)):
             try:
                 setattr(self, field, normalise(getattr(self, field)))
             except ValueError as error:
                 errors[field] = str(error)
+                continue
+            value = getattr(self, field)
+            clash = (
+                Reference.objects.filter(**{field: value}).exclude(pk=self.pk).first()
+                if value
+                else None
+            )
+            if clash is not None:
+                label = self._meta.get_field(field).verbose_name
+                errors[field] = f"[@{clash.key}] already has this {label}."
         if errors:
             raise ValidationError(errors)
 

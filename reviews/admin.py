@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.utils.timezone import localtime
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -38,6 +39,8 @@ WORKFLOW_FUNCTIONS = {
     ),
     Action.WITHDRAW: lambda review_round, user, note: workflow.withdraw(review_round, by=user),
 }
+
+MARKDOWN_FIELDS = {"body", "evidence_note"}
 
 BUTTON_LABELS = {
     Action.SUBMIT: "Submit for review",
@@ -108,6 +111,14 @@ class ArticleAdmin(VersionAdmin):
         ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in MARKDOWN_FIELDS:
+            # Markdown source is kept exactly as written (a form strips leading indentation
+            # and line ends by default), so a save or a revert stores the text it was given.
+            formfield.strip = False
+        return formfield
+
     def get_queryset(self, request):
         newest_round = ReviewRound.objects.filter(article=OuterRef("pk")).order_by("-number")
         return (
@@ -148,7 +159,8 @@ class ArticleAdmin(VersionAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
-        if article is not None:
+        # Without view permission the admin answers 403: build nothing for it first.
+        if article is not None and self.has_view_or_change_permission(request, article):
             extra_context = {**(extra_context or {}), **self.review_panel(request, article)}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -231,7 +243,9 @@ class ArticleAdmin(VersionAdmin):
         article = get_object_or_404(Article, pk=object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
-        versions = Version.objects.get_for_object_reference(Article, object_id)
+        versions = Version.objects.get_for_object_reference(Article, object_id).select_related(
+            "revision__user"
+        )
         try:
             old = versions.get(pk=int(request.GET["from"]))
             new = versions.get(pk=int(request.GET["to"]))
@@ -245,11 +259,19 @@ class ArticleAdmin(VersionAdmin):
             "title": f"Compare versions: {article.title}",
             "opts": self.model._meta,
             "original": article,
-            "old_label": f"{old.revision.date_created:%Y-%m-%d %H:%M} by {old.revision.user}",
-            "new_label": f"{new.revision.date_created:%Y-%m-%d %H:%M} by {new.revision.user}",
+            "old_label": version_label(old),
+            "new_label": version_label(new),
             "field_diffs": diffs.compare_texts(version_texts(old), version_texts(new)),
         }
         return TemplateResponse(request, "admin/reviews/compare.html", context)
+
+
+def version_label(version):
+    """How a saved version is named on the compare page: two saves can share a minute."""
+    revision = version.revision
+    author = revision.user.get_username() if revision.user else "an unknown user"
+    saved = localtime(revision.date_created)
+    return f"version {version.pk}, saved {saved:%Y-%m-%d %H:%M} by {author}"
 
 
 def version_texts(version):
@@ -268,6 +290,13 @@ def version_texts(version):
 class QueueFilter(admin.SimpleListFilter):
     title = "queue"
     parameter_name = "queue"
+    # The "state" list filter's parameter: choosing a state asks for those rounds, so the
+    # default "awaiting review" view must not hide them.
+    state_parameter = "state__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        self.state_chosen = any(key == "state" or key.startswith("state__") for key in params)
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
         return [("mine", "Assigned to me"), ("all", "All rounds")]
@@ -275,8 +304,10 @@ class QueueFilter(admin.SimpleListFilter):
     def choices(self, changelist):
         # "Awaiting review" is the default view of the queue, so it takes the place of "All".
         yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "selected": self.value() is None and not self.state_chosen,
+            "query_string": changelist.get_query_string(
+                remove=[self.parameter_name, self.state_parameter]
+            ),
             "display": "Awaiting review",
         }
         for lookup, title in self.lookup_choices:
@@ -291,6 +322,8 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "mine":
             return queryset.open().filter(reviewer=request.user)
+        if self.state_chosen:
+            return queryset
         return queryset.awaiting_review()
 
 
@@ -300,6 +333,10 @@ class ReviewEventInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        # The actor column would otherwise cost one query per event.
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -428,7 +465,9 @@ class ReviewRoundAdmin(admin.ModelAdmin):
             **preview_context(
                 review_round.snapshot, review_round.rendered, request.GET.get("audience")
             ),
-            "title": f"Preview of round {review_round.number}: {review_round.article}",
+            # The frozen title: the article may have been retitled since the submission.
+            "title": f"Preview of round {review_round.number}: "
+            f"{review_round.snapshot['article']['title']}",
             "preview_of": f"round {review_round.number} ({review_round.get_state_display()})",
             "round": review_round,
             "opts": self.model._meta,

@@ -7,12 +7,14 @@ QuerySet methods, including the one the public pages use to find what readers ma
 import calendar
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from reversion.models import Revision
 
 from articles.models import Article
+from reviews.search import search_rounds
 
 
 class BoardMember(models.Model):
@@ -88,6 +90,10 @@ class ReviewRoundQuerySet(models.QuerySet):
         )
         return self.filter(pk=Subquery(newest))
 
+    def search(self, text):
+        """Rounds matching `text`, best first, each annotated with a highlighted `snippet`."""
+        return search_rounds(self, text)
+
 
 class ReviewRound(models.Model):
     """One submission of an article: an immutable snapshot plus the board's decision on it."""
@@ -126,6 +132,10 @@ class ReviewRound(models.Model):
     # Who approved it, as readers see them, frozen at approval time.
     approver_name = models.CharField(max_length=200, blank=True)
     approver_credentials = models.CharField(max_length=100, blank=True)
+    # Search: the plain text of every audience's body, frozen with the snapshot; on PostgreSQL
+    # also a weighted tsvector of title, summary and body (see reviews.search).
+    search_body = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ReviewRoundQuerySet.as_manager()
 

@@ -39,3 +39,26 @@ ROLE_PERMISSIONS = {
         "reviews.view_boardmember",
     ],
 }
+
+
+def ensure_role_groups(sender=None, *, using="default", apps=None, **kwargs):
+    """Create the role groups and give them at least ROLE_PERMISSIONS (idempotent).
+
+    Connected to post_migrate, so the groups come back after `flush` too, and a permission
+    added to ROLE_PERMISSIONS reaches existing groups on the next migrate.
+    """
+    from django.apps import apps as global_apps
+
+    apps = apps or global_apps
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, dotted_names in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        wanted = [dotted.split(".") for dotted in dotted_names]
+        permissions = [
+            Permission.objects.using(using)
+            .filter(content_type__app_label=app_label, codename=codename)
+            .first()
+            for app_label, codename in wanted
+        ]
+        group.permissions.add(*[permission for permission in permissions if permission])

@@ -18,6 +18,7 @@ from references.citations import cited_keys
 from references.models import Reference
 from reviews import notifications
 from reviews.models import OPEN_STATES, ReviewEvent, ReviewRound, State
+from reviews.search import index_round, searchable_body
 from reviews.snapshots import build_snapshot, render_snapshot, snapshot_digest
 
 Action = ReviewEvent.Action
@@ -118,6 +119,7 @@ def submit(article, *, by, note=""):
             for reference in Reference.objects.filter(key__in=cited_keys(article.body))
         }
         snapshot = build_snapshot(article, audiences=audiences, references=references)
+        rendered = render_snapshot(snapshot)
         number = (article.review_rounds.aggregate(Max("number"))["number__max"] or 0) + 1
         revision = _record_revision(
             article, by=by, comment=f"Submitted for review (round {number})."
@@ -128,11 +130,13 @@ def submit(article, *, by, note=""):
             state=State.SUBMITTED,
             revision=revision,
             snapshot=snapshot,
-            rendered=render_snapshot(snapshot),
+            rendered=rendered,
             snapshot_sha256=snapshot_digest(snapshot),
+            search_body=searchable_body(rendered),
             note=note,
             submitted_by=by,
         )
+        index_round(review_round)
         ReviewEvent.objects.create(
             round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note
         )

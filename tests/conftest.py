@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests import factories
@@ -30,6 +31,8 @@ def _fast_and_static_free(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Cached pages and rate-limit counters must not leak from one test into the next.
+    cache.clear()
 
 
 @pytest.fixture

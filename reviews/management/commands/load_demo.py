@@ -11,7 +11,8 @@ import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from articles.models import Article, Audience, Disclaimer, Page, Topic
 from references.models import Reference
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             body = (DEMO_DIR / f"{demo['article']['slug']}.md").read_text(encoding="utf-8")
         except (OSError, ValueError, KeyError) as error:
             raise CommandError(f"Cannot read the demo content in {DEMO_DIR}: {error}") from error
+        self.check_database()
 
         with transaction.atomic():
             logins = self.load_users(demo)
@@ -60,6 +62,21 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (user / password):")
         for username, password, role in logins:
             self.stdout.write(f"  {username:<12} {password:<16} {role}")
+
+    def check_database(self):
+        """Stop with one clear line, not a traceback, when the database is down or unmigrated."""
+        try:
+            executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+            unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as error:
+            # Drivers spread one failure over several lines; the command prints one.
+            reason = " ".join(str(error).split())
+            raise CommandError(f"Cannot reach the database: {reason}") from error
+        if unapplied:
+            raise CommandError(
+                f"The database lacks {len(unapplied)} migration(s): "
+                "run `manage.py migrate` first, then load_demo."
+            )
 
     def load_users(self, demo):
         User = get_user_model()

@@ -1,0 +1,38 @@
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+
+from reviews.models import ReviewRound, State
+
+
+class LatestArticlesFeed(Feed):
+    title = "Vetted: newly reviewed articles"
+    description = "Medical articles as approved by the Medical Advisory Board."
+
+    def link(self):
+        return reverse("articles:home")
+
+    def items(self):
+        return (
+            ReviewRound.objects.published()
+            .filter(state=State.APPROVED)
+            .select_related("article")
+            .order_by("-decided_at")[:30]
+        )
+
+    def item_title(self, item):
+        return item.snapshot["article"]["title"]
+
+    def item_description(self, item):
+        return item.snapshot["article"]["summary"]
+
+    def item_link(self, item):
+        return reverse("articles:detail", args=[item.article.slug])
+
+    def item_guid(self, item):
+        return f"{self.item_link(item)}#round-{item.number}"
+
+    def item_pubdate(self, item):
+        return item.decided_at
+
+    def item_author_name(self, item):
+        return f"Reviewed by {item.approver_name}"

@@ -1,0 +1,59 @@
+"""Answer 503 with a short plain page, not a 500 with a traceback, while the database is down.
+
+When PostgreSQL is unreachable every page that reads content fails with an OperationalError
+(connection refused, server closed the connection) or an InterfaceError (connection already
+closed). That is an outage, not a bug: tell the reader to come back, tell caches and crawlers
+not to keep the answer, and log one line for the operator. Once the database answers again the
+next request reconnects by itself (CONN_HEALTH_CHECKS), so nothing needs restarting.
+"""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_TEXT = (
+    "The service is temporarily unavailable. Please try again in a minute.\n"
+    "If you need medical help now, contact your clinician or, in an emergency, "
+    "your local emergency number.\n"
+)
+
+
+def service_unavailable():
+    response = HttpResponse(UNAVAILABLE_TEXT, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn a lost database connection raised by a view into a 503 plain page.
+
+    Only connection failures are caught: IntegrityError, ProgrammingError and the rest are bugs
+    and still reach the normal 500 handling (and its logging).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        # Drivers spread one failure over several lines; the log gets one. No traceback: during
+        # an outage every request fails the same way and the cause is in the message.
+        reason = " ".join(str(exception).split())
+        logger.error(
+            "Database unavailable, answered 503 to %s %s: %s: %s",
+            request.method,
+            request.path,
+            type(exception).__name__,
+            reason,
+        )
+        return service_unavailable()

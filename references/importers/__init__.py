@@ -1,0 +1,67 @@
+"""Reading the files reference managers export: RIS, BibTeX, CSL-JSON and PubMed XML.
+
+One pure parser module per format, each with `parse(data: bytes) -> list[Record]` raising
+`ImportFormatError` for anything malformed. `parse_file` picks the parser for a file; saving the
+records into the library is `references.importers.importing.import_references`.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from references.importers import bibtex, csl_json, pubmed, ris
+from references.importers.records import ImportFormatError, Record
+
+__all__ = ["FORMATS", "Format", "ImportFormatError", "Record", "detect_format", "parse_file"]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    label: str
+    extensions: tuple[str, ...]
+    parse: Callable[[bytes], list[Record]]
+
+
+FORMATS = {
+    "ris": Format("ris", "RIS", (".ris",), ris.parse),
+    "bibtex": Format("bibtex", "BibTeX", (".bib", ".bibtex"), bibtex.parse),
+    "csl_json": Format("csl_json", "CSL-JSON", (".json",), csl_json.parse),
+    "pubmed": Format("pubmed", "PubMed XML", (".xml",), pubmed.parse),
+}
+
+# What each format's first meaningful line looks like, for files without a telling extension.
+_SNIFFERS = (
+    ("ris", re.compile(rb"^TY  - ", re.MULTILINE)),
+    ("pubmed", re.compile(rb"\A\s*<")),
+    ("csl_json", re.compile(rb"\A\s*[\[{]")),
+    ("bibtex", re.compile(rb"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)),
+)
+SNIFF_BYTES = 64 * 1024
+
+
+def detect_format(filename: str, data: bytes) -> Format:
+    """The format of a file: by its extension (.ris, .bib, .json, .xml), else by its content.
+
+    Raises ImportFormatError when neither tells.
+    """
+    extension = PurePath(filename).suffix.lower()
+    for file_format in FORMATS.values():
+        if extension in file_format.extensions:
+            return file_format
+    head = data[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf")
+    for name, pattern in _SNIFFERS:
+        if pattern.search(head):
+            return FORMATS[name]
+    raise ImportFormatError(
+        None,
+        "cannot tell the format: name the file .ris (RIS), .bib (BibTeX), .json (CSL-JSON) "
+        "or .xml (PubMed XML).",
+    )
+
+
+def parse_file(filename: str, data: bytes) -> tuple[Format, list[Record]]:
+    """Detect the file's format and parse it. Raises ImportFormatError."""
+    file_format = detect_format(filename, data)
+    return file_format, file_format.parse(data)

@@ -1,0 +1,439 @@
+"""BibTeX and BibLaTeX (.bib): `@article{key, field = {value}, …}` entries.
+
+Text outside entries is a comment, as in BibTeX. Values are `{braced}`, `"quoted"`, numbers or
+@string abbreviations (the month names are predefined), joined with `#`. Names in `author` are
+separated by "and" and written "Family, Given", "Family, Suffix, Given" or "Given von Family";
+braces group words ("{World Health Organization}" is one name). Common LaTeX accents and symbols
+become Unicode ("M{\\"u}ller" -> "Müller").
+"""
+
+import re
+import unicodedata
+
+from references.importers import records
+from references.importers.records import ImportFormatError, Record
+
+# Entry type -> Reference kind. Articles and reports may be refined by their keywords.
+TYPE_KINDS = {
+    "article": records.RESEARCH,
+    "inproceedings": records.RESEARCH,
+    "conference": records.RESEARCH,
+    "proceedings": records.RESEARCH,
+    "phdthesis": records.RESEARCH,
+    "mastersthesis": records.RESEARCH,
+    "thesis": records.RESEARCH,
+    "unpublished": records.RESEARCH,
+    "book": records.TEXTBOOK,
+    "mvbook": records.TEXTBOOK,
+    "inbook": records.TEXTBOOK,
+    "incollection": records.TEXTBOOK,
+    "booklet": records.TEXTBOOK,
+    "reference": records.TEXTBOOK,
+    "inreference": records.TEXTBOOK,
+    "online": records.WEBSITE,
+    "electronic": records.WEBSITE,
+    "www": records.WEBSITE,
+    "webpage": records.WEBSITE,
+    # As in RIS: guidelines are published as reports, and Vetted exports guidelines as reports.
+    "techreport": records.GUIDELINE,
+    "report": records.GUIDELINE,
+    "standard": records.GUIDELINE,
+}
+CONTAINER_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "publisher",
+    "institution",
+    "organization",
+    "school",
+)
+# BibTeX predefines the month abbreviations.
+MONTHS = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+SKIPPED_ENTRY_TYPES = {"comment", "preamble"}
+REPORT_TYPES = {"techreport", "report", "standard"}
+
+_ENTRY_START_RE = re.compile(r"@\s*([A-Za-z]+)\s*([{(])")
+_FIELD_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+]*")
+_KEY_RE = re.compile(r"[^\s,{}()\"#%'=]+")
+_NUMBER_RE = re.compile(r"[0-9]+")
+
+# LaTeX accents: the command and the combining character it puts over (or under) a letter.
+_ACCENTS = {
+    '"': "\u0308",
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "d": "\u0323",
+    "b": "\u0331",
+}
+_SYMBOLS = {
+    "ss": "ß",
+    "o": "ø",
+    "O": "Ø",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "aa": "å",
+    "AA": "Å",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+}
+# \"o, \"{o}, \" o, \'{\i} — symbol accents may touch their letter; letter accents (\v s) need a
+# space or braces.
+_ACCENT_RE = re.compile(
+    r"""\\(?:([\"'`^~=.])\s*|([uvHckrdb])(?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"""
+)
+_SYMBOL_RE = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s*(?:\{\})?")
+_MATH_RE = re.compile(r"\$([^$]*)\$")
+_ESCAPED_RE = re.compile(r"\\([&%$#_{}])")
+_COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
+# Escaped characters that the clean-up below would otherwise remove: kept aside meanwhile.
+_PLACEHOLDERS = {"{": "\ue000", "}": "\ue001", "$": "\ue002"}
+
+
+def parse(data: bytes) -> list[Record]:
+    """Return the entries of a BibTeX file as records, in file order.
+
+    @string abbreviations are expanded; @comment and @preamble are skipped. Raises
+    ImportFormatError for text that is not UTF-8, an entry that is not well formed (unclosed
+    brace or quote, missing key, "=" or comma, unknown abbreviation) or a file without entries;
+    the message names the entry and the line.
+    """
+    return _Parser(records.decode_utf8(data)).entries()
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.strings = dict(MONTHS)
+        self.number = 0  # entries seen so far, @string and @comment not counted
+        self.label, self.record_number = "", None
+
+    def entries(self) -> list[Record]:
+        parsed = []
+        while (start := self.text.find("@", self.pos)) != -1:
+            match = _ENTRY_START_RE.match(self.text, start)
+            if match is None:
+                # An "@" that starts no entry ("write to a@b.org") is comment text, as in BibTeX.
+                self.pos = start + 1
+                continue
+            entry_type, opening = match.group(1).lower(), match.group(2)
+            self.pos = match.end()
+            closing = "}" if opening == "{" else ")"
+            if entry_type in SKIPPED_ENTRY_TYPES:
+                self.place(f"an @{entry_type}")
+                self.skip_group(opening, closing, start)
+            elif entry_type == "string":
+                self.place("an @string abbreviation")
+                name, value = self.field(closing)
+                self.strings[name] = value
+                self.skip_space()
+                self.expect(closing, "to close the @string")
+            else:
+                self.number += 1
+                parsed.append(self.entry(entry_type, closing))
+        if not parsed:
+            raise ImportFormatError(None, "the file has no BibTeX entries (like @article{…}).")
+        return parsed
+
+    def entry(self, entry_type: str, closing: str) -> Record:
+        self.place(f"record {self.number}", self.number)
+        self.skip_space()
+        key_match = _KEY_RE.match(self.text, self.pos)
+        if key_match is None:
+            self.fail(f"has no citation key after '@{entry_type}{{'")
+        key = key_match.group(0)
+        self.place(f"record {self.number} (key {key})", self.number)
+        self.pos = key_match.end()
+        fields = {}
+        self.skip_space()
+        while self.peek() != closing:
+            if not self.peek():
+                self.fail(f"is never closed: the file ends before its '{closing}'")
+            self.expect(",", f"after the key {key!r}" if not fields else "between fields")
+            self.skip_space()
+            if self.peek() == closing:  # a comma after the last field is allowed
+                break
+            name, value = self.field(closing)
+            fields.setdefault(name, value)  # BibTeX keeps the first of a repeated field
+            self.skip_space()
+        self.pos += 1
+        return _record(self.label, entry_type, key, fields)
+
+    def field(self, closing: str) -> tuple[str, str]:
+        self.skip_space()
+        match = _FIELD_NAME_RE.match(self.text, self.pos)
+        if match is None:
+            self.fail("expected a field name (like title = {…})")
+        name = match.group(0).lower()
+        self.pos = match.end()
+        self.skip_space()
+        self.expect("=", f"after the field name {name!r}")
+        parts = [self.value_part(name)]
+        self.skip_space()
+        while self.peek() == "#":
+            self.pos += 1
+            parts.append(self.value_part(name))
+            self.skip_space()
+        return name, "".join(parts)
+
+    def value_part(self, name: str) -> str:
+        self.skip_space()
+        char = self.peek()
+        if char == "{":
+            return self.braced()
+        if char == '"':
+            return self.quoted()
+        number = _NUMBER_RE.match(self.text, self.pos)
+        if number:
+            self.pos = number.end()
+            return number.group(0)
+        word = _FIELD_NAME_RE.match(self.text, self.pos)
+        if word:
+            self.pos = word.end()
+            abbreviation = word.group(0).lower()
+            if abbreviation not in self.strings:
+                self.fail(f"the field {name!r} uses {word.group(0)!r}, which no @string defines")
+            return self.strings[abbreviation]
+        self.fail(f'the field {name!r} has no value (expected {{…}}, "…" or a number)')
+
+    def braced(self) -> str:
+        """The text between a "{" at pos and its matching "}", inner braces kept."""
+        start = self.pos
+        depth = 0
+        position = start
+        while position < len(self.text):
+            char = self.text[position]
+            if char == "\\":
+                position += 2
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    self.pos = position + 1
+                    return self.text[start + 1 : position]
+            position += 1
+        self.pos = start
+        self.fail("has a '{' that is never closed")
+
+    def quoted(self) -> str:
+        start = self.pos
+        depth = 0
+        position = start + 1
+        while position < len(self.text):
+            char = self.text[position]
+            if char == "\\":
+                position += 2
+                continue
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            elif char == '"' and depth == 0:
+                self.pos = position + 1
+                return self.text[start + 1 : position]
+            position += 1
+        self.pos = start
+        self.fail("has a '\"' that is never closed")
+
+    def skip_group(self, opening: str, closing: str, start: int) -> None:
+        depth = 1
+        position = self.pos
+        while position < len(self.text):
+            char = self.text[position]
+            if char == opening:
+                depth += 1
+            elif char == closing:
+                depth -= 1
+                if depth == 0:
+                    self.pos = position + 1
+                    return
+            position += 1
+        self.pos = start
+        self.fail(f"has a '{opening}' that is never closed")
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect(self, char: str, where: str) -> None:
+        if self.peek() != char:
+            found = repr(self.peek()) if self.peek() else "the end of the file"
+            self.fail(f"expected {char!r} {where}, found {found}")
+        self.pos += 1
+
+    def place(self, label: str, record_number: int | None = None) -> None:
+        """Name what is being read, for error messages: "record 3 (key smith2020)"."""
+        self.label, self.record_number = label, record_number
+
+    def fail(self, message: str):
+        line = self.text.count("\n", 0, self.pos) + 1
+        raise ImportFormatError(self.record_number, f"{message} (line {line}).", label=self.label)
+
+
+def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Record:
+    def text(name):
+        return latex_to_text(fields.get(name, ""))
+
+    authors = tuple(
+        name for name in (_author(raw) for raw in split_names(fields.get("author", ""))) if name
+    )
+    year = records.find_year(text("year")) or records.find_year(text("date"))
+    kind = TYPE_KINDS.get(entry_type, records.RESEARCH)
+    url = _verbatim(fields.get("url", ""))
+    container = next((text(name) for name in CONTAINER_FIELDS if text(name)), "")
+    if entry_type == "misc" and url and not container:
+        kind = records.WEBSITE  # @misc is how plain BibTeX cites a web page
+    pmid = _verbatim(fields.get("pmid", ""))
+    if not pmid and text("eprinttype").lower() == "pubmed":
+        pmid = _verbatim(fields.get("eprint", ""))
+    keywords = re.split(r"[,;]", text("keywords"))
+    return Record(
+        source_label=label,
+        key=key,
+        kind=records.refine_kind(kind, keywords),
+        title=text("title"),
+        authors=authors,
+        container=container,
+        year=year,
+        volume=text("volume"),
+        # A report's "number" is the report's own number (NG-17), not a journal issue.
+        issue=text("issue") if entry_type in REPORT_TYPES else text("number") or text("issue"),
+        pages=records.normalise_pages(text("pages")),
+        doi=_verbatim(fields.get("doi", "")),
+        pmid=pmid,
+        url=url,
+    )
+
+
+def split_names(value: str) -> list[str]:
+    """The names in an author field: split on "and" outside braces; "and others" dropped."""
+    names, depth, start, position = [], 0, 0, 0
+    while position < len(value):
+        char = value[position]
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif depth == 0 and char.isspace():
+            match = re.match(r"\s+and\s+", value[position:], re.IGNORECASE)
+            if match:
+                names.append(value[start:position])
+                position += match.end()
+                start = position
+                continue
+        position += 1
+    names.append(value[start:])
+    names = [name.strip() for name in names if name.strip()]
+    return [name for name in names if name.lower() != "others"]
+
+
+def _author(raw: str) -> str:
+    """One BibTeX name as "Family GI"; a name wholly in braces is a body's name, kept whole."""
+    raw = raw.strip()
+    if raw.startswith("{") and _matching_brace(raw, 0) == len(raw) - 1:
+        return latex_to_text(raw)
+    parts = _split_outside_braces(raw, ",")
+    if len(parts) >= 3:  # "Family, Suffix, Given"
+        family, suffix, given = parts[0], parts[1], parts[2]
+    elif len(parts) == 2:  # "Family, Given"
+        family, suffix, given = parts[0], "", parts[1]
+    else:  # "Given von Family": the family name starts at the first lower-case word.
+        words = _split_outside_braces(raw, None)
+        von = next(
+            (index for index, word in enumerate(words[:-1]) if index and word[:1].islower()),
+            len(words) - 1,
+        )
+        given, family, suffix = " ".join(words[:von]), " ".join(words[von:]), ""
+    return records.author_name(latex_to_text(family), latex_to_text(given), latex_to_text(suffix))
+
+
+def _split_outside_braces(text: str, separator: str | None) -> list[str]:
+    """Split on `separator` (None: whitespace) where no brace is open."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        is_separator = char.isspace() if separator is None else char == separator
+        if is_separator and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _matching_brace(text: str, start: int) -> int:
+    depth = 0
+    for position in range(start, len(text)):
+        if text[position] == "{":
+            depth += 1
+        elif text[position] == "}":
+            depth -= 1
+            if depth == 0:
+                return position
+    return -1
+
+
+def latex_to_text(value: str) -> str:
+    """BibTeX field text as plain Unicode: accents and symbols converted, braces and commands
+    dropped, "--" an en dash and "~" a space, whitespace collapsed."""
+    text = _ESCAPED_RE.sub(lambda match: _PLACEHOLDERS.get(match.group(1), match.group(1)), value)
+    # Math ("D$_3$", "$\\alpha$"): keep the characters, drop sub- and superscript marks.
+    text = _MATH_RE.sub(lambda match: re.sub(r"[_^]", "", match.group(1)), text)
+    text = _ACCENT_RE.sub(_accented, text)
+    text = _SYMBOL_RE.sub(lambda match: _SYMBOLS[match.group(1)], text)
+    text = _COMMAND_RE.sub("", text)
+    text = text.replace("{", "").replace("}", "").replace("$", "").replace("~", " ")
+    text = text.replace("---", "\u2014").replace("--", "\u2013")
+    for char, placeholder in _PLACEHOLDERS.items():
+        text = text.replace(placeholder, char)
+    return unicodedata.normalize("NFC", records.clean_text(text))
+
+
+def _accented(match: re.Match) -> str:
+    accent = match.group(1) or match.group(2)
+    letter = match.group(3) or match.group(4)
+    letter = {"\\i": "i", "\\j": "j"}.get(letter, letter)
+    return unicodedata.normalize("NFC", letter + _ACCENTS[accent])
+
+
+def _verbatim(value: str) -> str:
+    """A DOI, URL or PMID: only escapes and braces removed, no other LaTeX touched."""
+    text = _ESCAPED_RE.sub(lambda match: match.group(1), value)
+    return records.clean_text(text.replace("{", "").replace("}", ""))

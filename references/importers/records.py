@@ -1,0 +1,200 @@
+"""What every parser returns, and the small rules all formats share.
+
+A parser turns a file's bytes into `Record`s: the Reference fields as plain values, plus a label
+naming the record in the file ("record 3 (ID smith2020)"). Nothing here touches the database;
+checking the values against the library's rules is `references.importers.importing`'s job.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+# Reference.Kind values. Plain strings, so that parsers need no models (a test keeps them equal).
+GUIDELINE = "guideline"
+SYSTEMATIC_REVIEW = "systematic_review"
+META_ANALYSIS = "meta_analysis"
+RANDOMISED_TRIAL = "randomised_trial"
+COHORT_STUDY = "cohort_study"
+REVIEW = "review"
+RESEARCH = "research"
+TEXTBOOK = "textbook"
+WEBSITE = "website"
+
+# Publication types (PubMed's, and the same words in RIS keywords, BibTeX keywords or a CSL
+# genre) that say what kind of evidence a paper is. The most specific design comes first: a paper
+# tagged "Meta-Analysis", "Systematic Review" and "Review" is a meta-analysis.
+PUBLICATION_TYPE_KINDS = (
+    (
+        GUIDELINE,
+        {
+            "practice guideline",
+            "guideline",
+            "consensus development conference",
+            "consensus development conference, nih",
+        },
+    ),
+    (META_ANALYSIS, {"meta-analysis", "network meta-analysis"}),
+    (SYSTEMATIC_REVIEW, {"systematic review"}),
+    (
+        RANDOMISED_TRIAL,
+        {
+            "randomized controlled trial",
+            "randomised controlled trial",
+            "randomized trial",
+            "randomised trial",
+        },
+    ),
+    (COHORT_STUDY, {"cohort study", "cohort studies", "observational study"}),
+    (REVIEW, {"review", "scoping review"}),
+)
+
+
+class ImportFormatError(ValueError):
+    """A file that cannot be imported: `record_number` (1-based, None for the whole file) and why.
+
+    `label` names the record the way the report does ("record 3 (ID smith2020)"); str() of the
+    error is the one line a person reads: "record 3 (ID smith2020): has no title".
+    """
+
+    def __init__(self, record_number: int | None, message: str, *, label: str = ""):
+        self.record_number = record_number
+        self.message = message
+        self.label = label or (f"record {record_number}" if record_number else "")
+        super().__init__(f"{self.label}: {message}" if self.label else message)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One reference as read from a file, before it is checked against the library.
+
+    `key` is the citation key the file gives; when the file gives none, the parser suggests one
+    and sets `key_generated` (a generated key is made unique on import and never counts as a
+    difference from an existing reference). Authors are "Family GI" strings, one per author.
+    """
+
+    source_label: str
+    title: str
+    key: str = ""
+    key_generated: bool = False
+    kind: str = RESEARCH
+    authors: tuple[str, ...] = ()
+    container: str = ""
+    year: int | None = None
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    url: str = ""
+
+    def reference_fields(self) -> dict:
+        """The values as Reference model fields (authors one a line), without the key."""
+        values = asdict(self)
+        for name in ("source_label", "key", "key_generated"):
+            del values[name]
+        values["authors"] = "\n".join(self.authors)
+        return values
+
+
+def decode_utf8(data: bytes) -> str:
+    """Return the file's text, read strictly as UTF-8 (a byte-order mark is allowed).
+
+    Raises ImportFormatError naming the first byte (counting from 1) and line that is not UTF-8.
+    """
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    offset = len(data) - len(body)
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFormatError(None, "the file is UTF-16, not UTF-8: save it as UTF-8.")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        position = offset + error.start
+        line = data.count(b"\n", 0, position) + 1
+        raise ImportFormatError(
+            None,
+            f"the file is not UTF-8 at byte {position + 1} (line {line}): save it as UTF-8.",
+        ) from None
+
+
+def clean_text(value) -> str:
+    """A field as one line: None -> "", runs of whitespace and line breaks become one space."""
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def normalise_pages(value) -> str:
+    """ "123--130", "123 – 130" -> "123-130": one plain hyphen between first and last page."""
+    return re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", clean_text(value))
+
+
+def find_year(value) -> int | None:
+    """The first four-digit year in a date ("2020/05/01/", "2019 Nov-Dec"), or None."""
+    match = re.search(r"(?<![0-9])([0-9]{4})(?![0-9])", clean_text(value))
+    return int(match.group(1)) if match else None
+
+
+def author_name(family: str, given: str = "", suffix: str = "") -> str:
+    """One author as Vetted stores it: "Family GI" ("Smith", "John A." -> "Smith JA").
+
+    Initials lose their dots; hyphenated given names give one initial per part ("Jean-Pierre"
+    -> "JP"). A suffix follows the initials without dots ("Jr."-> "Smith JA Jr").
+    """
+    parts = [clean_text(family), initials(given), clean_text(suffix).replace(".", "")]
+    return " ".join(part for part in parts if part)
+
+
+def initials(given: str) -> str:
+    """ "John Andrew" -> "JA", "J. A." -> "JA", "JA" -> "JA", "Jean-Pierre" -> "JP"."""
+    letters = []
+    for word in re.split(r"[\s.\-\u2010]+", clean_text(given)):
+        alphabetic = "".join(char for char in word if char.isalpha())
+        if not alphabetic:
+            continue
+        # "JA" is already two initials; "Jo" and "JOHN" are names.
+        if alphabetic.isupper() and len(alphabetic) <= 3 and word == alphabetic:
+            letters.append(alphabetic)
+        else:
+            letters.append(alphabetic[0].upper())
+    return "".join(letters)
+
+
+def kind_from_publication_types(types: Iterable[str]) -> str | None:
+    """The Reference kind that publication types name, most specific first; None if none does."""
+    named = {clean_text(name).lower() for name in types}
+    for kind, names in PUBLICATION_TYPE_KINDS:
+        if named & names:
+            return kind
+    return None
+
+
+def refine_kind(kind: str, types: Iterable[str]) -> str:
+    """The kind from a record's type, unless its publication types name a study design.
+
+    Books and web pages stay what they are; an article or report tagged "Systematic Review"
+    becomes a systematic review.
+    """
+    if kind in (TEXTBOOK, WEBSITE):
+        return kind
+    return kind_from_publication_types(types) or kind
+
+
+def suggest_key(authors: Iterable[str], year: int | None, title: str) -> str:
+    """A citation key for a record that has none: first author's family name and year.
+
+    "García-López MJ", 2021 -> "garcialopez2021"; without authors the first word of the title
+    stands in; without a year, "nd" (no date). Only a-z and 0-9, so always a valid key.
+    """
+    first_author = next(iter(authors), "")
+    # Drop the trailing initials ("Smith JA" -> "Smith"), keeping particles ("van der Berg").
+    words = first_author.split()
+    while len(words) > 1 and (words[-1].isupper() or words[-1] in ("Jr", "Sr")):
+        words.pop()
+    stem = _ascii_slug(" ".join(words)) or _ascii_slug(next(iter(title.split()), "")) or "ref"
+    return f"{stem[:60]}{year if year else 'nd'}"
+
+
+def _ascii_slug(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]", "", folded.lower())

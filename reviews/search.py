@@ -1,0 +1,95 @@
+"""Full-text search over what readers may see.
+
+A round's searchable text is frozen with it at submission, like the rest of the snapshot. On
+PostgreSQL it is also indexed as a weighted tsvector (title A, summary B, body C) behind a GIN
+index; on SQLite search falls back to a plain case-insensitive match.
+"""
+
+import html
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection
+from django.db.models import F, Q, TextField, Value
+from django.utils.html import strip_tags
+
+SEARCH_CONFIG = "english"
+# Longer queries are cut: nobody types more, and the cap bounds the work one request can ask for.
+MAX_QUERY_LENGTH = 200
+
+
+def searchable_body(rendered):
+    """Plain text of every audience's body, each paragraph once, in reading order."""
+    seen, paragraphs = set(), []
+    for content in rendered["audiences"].values():
+        for paragraph in html.unescape(strip_tags(content["body_html"])).split("\n"):
+            paragraph = paragraph.strip()
+            if paragraph and paragraph not in seen:
+                seen.add(paragraph)
+                paragraphs.append(paragraph)
+    return "\n".join(paragraphs)
+
+
+def index_round(review_round):
+    """Write the round's weighted search vector (PostgreSQL only; a no-op elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    article = review_round.snapshot["article"]
+    vector = (
+        SearchVector(Value(article["title"]), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(Value(article["summary"]), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(F("search_body"), weight="C", config=SEARCH_CONFIG)
+    )
+    type(review_round).objects.filter(pk=review_round.pk).update(search_vector=vector)
+
+
+def clean_query(text):
+    """The query as searched: stripped of control characters and capped in length."""
+    text = "".join(char for char in (text or "") if char.isprintable())
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def search_rounds(queryset, text):
+    """`queryset` narrowed to rounds matching `text`, best first, each with a `snippet`.
+
+    On PostgreSQL the snippet highlights matches with <mark> (and is otherwise escaped text);
+    elsewhere it is None and the template shows the summary.
+    """
+    text = clean_query(text)
+    if not text:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                snippet=SearchHeadline(
+                    "search_body",
+                    query,
+                    config=SEARCH_CONFIG,
+                    start_sel="\x01",
+                    stop_sel="\x02",
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                ),
+            )
+            .order_by("-rank", "-submitted_at")
+        )
+    matches = Q()
+    for word in text.split()[:10]:
+        matches &= (
+            Q(snapshot__article__title__icontains=word)
+            | Q(snapshot__article__summary__icontains=word)
+            | Q(search_body__icontains=word)
+        )
+    return (
+        queryset.filter(matches)
+        .annotate(snippet=Value(None, output_field=TextField()))
+        .order_by("-submitted_at")
+    )

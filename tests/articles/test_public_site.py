@@ -1,0 +1,408 @@
+"""The public site: article page, audience choice, caching, other pages, feeds and forms."""
+
+import json
+
+import pytest
+import reversion
+from django.core.cache import cache
+
+from articles.models import Page, Question
+
+from reviews import workflow
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article(editor, audiences):
+    factories.ReferenceFactory(key="g-2025", title="Bone guideline")
+    return factories.ArticleFactory(
+        created_by=editor,
+        slug="bones",
+        body=(
+            "Shared fact [@g-2025].\n\n"
+            "::: audience patient\nPlain words for patients.\n:::\n\n"
+            "::: audience clinician\nPrecise words for clinicians.\n:::\n"
+        ),
+    )
+
+
+@pytest.fixture
+def approved(article, editor, board_member):
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    return workflow.approve(review_round, by=board_member)
+
+
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok"}
+
+
+def test_a_draft_is_not_reachable_by_an_anonymous_reader(client, article):
+    assert client.get("/articles/bones/").status_code == 404
+    assert "bones" not in client.get("/").content.decode()
+
+
+def test_a_submitted_round_is_not_public_unless_the_article_allows_it(client, article, editor):
+    workflow.submit(article, by=editor)
+    assert client.get("/articles/bones/").status_code == 404
+
+
+def test_the_approved_round_is_shown_with_its_reviewer(client, approved, board_member):
+    response = client.get("/articles/bones/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert board_member.board_member.display_name in page
+    assert "Pending review." not in page
+    assert "Plain words for patients." in page
+    assert 'id="ref-1"' in page
+
+
+def test_audience_parameter_changes_the_phrasing_and_is_remembered(client, approved):
+    response = client.get("/articles/bones/?audience=clinician")
+    assert "Precise words for clinicians." in response.content.decode()
+    assert "Plain words for patients." not in response.content.decode()
+    assert response.cookies["audience"].value == "clinician"
+    again = client.get("/articles/bones/")
+    assert "Precise words for clinicians." in again.content.decode()
+
+
+def test_unknown_audience_falls_back_to_the_default(client, approved):
+    response = client.get("/articles/bones/?audience=astronaut")
+    assert response.status_code == 200
+    assert "Plain words for patients." in response.content.decode()
+
+
+def test_edits_after_approval_do_not_reach_readers(client, approved, article, editor):
+    article.body = "Something unreviewed."
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        article.save()
+    workflow.submit(article, by=editor)
+    page = client.get("/articles/bones/").content.decode()
+    assert "Something unreviewed." not in page
+    assert "Shared fact" in page
+
+
+def test_pending_round_is_shown_with_a_caution_when_allowed(client, article, editor):
+    article.allow_pending_publication = True
+    article.save()
+    workflow.submit(article, by=editor)
+    page = client.get("/articles/bones/").content.decode()
+    assert "Pending review." in page
+    assert "has not been approved yet" in page
+
+
+def test_home_lists_approved_articles(client, approved):
+    assert approved.snapshot["article"]["title"] in client.get("/").content.decode()
+
+
+# The full article page
+
+
+def test_article_page_shows_the_whole_anatomy(client, approved, board_member, audiences):
+    factories.DisclaimerFactory(name="everyone", body="**General** disclaimer.")
+    page = client.get("/articles/bones/").content.decode()
+    assert "<h1" in page and approved.snapshot["article"]["title"] in page
+    assert "Reviewed by the Medical Advisory Board" in page
+    assert "Educational purpose only" in page
+    assert 'aria-current="step"' in page
+    assert "Last updated" in page and "Next review due" in page
+    assert 'href="/editorial-policy/"' in page
+    assert "Update history" in page
+    assert "Which best describes you?" in page
+    assert "Quality of the evidence" in page
+    assert 'class="references"' in page
+    assert "<strong>General</strong> disclaimer." in page
+    assert "Have a follow-up question?" in page
+    assert approved.snapshot_sha256 in page
+
+
+def test_stepper_marks_the_current_step(client, article, editor, board_member):
+    article.allow_pending_publication = True
+    article.save()
+    review_round = workflow.submit(article, by=editor)
+    page = client.get("/articles/bones/").content.decode()
+    current = page.split('aria-current="step"')[1][:120]
+    assert "Submitted" in current
+    workflow.start_review(review_round, by=board_member)
+    page = client.get("/articles/bones/").content.decode()
+    assert "Under review" in page.split('aria-current="step"')[1][:120]
+
+
+def test_disclaimers_follow_the_audience_and_the_review_state(client, article, editor, audiences):
+    clinician = next(a for a in audiences if a.slug == "clinician")
+    professional = factories.DisclaimerFactory(name="pro", body="For professionals only.")
+    professional.audiences.set([clinician])
+    factories.DisclaimerFactory(
+        name="pending", body="Awaiting the board.", visibility="pending", placement="top"
+    )
+    article.allow_pending_publication = True
+    article.save()
+    workflow.submit(article, by=editor)
+    patient_page = client.get("/articles/bones/?audience=patient").content.decode()
+    clinician_page = client.get("/articles/bones/?audience=clinician").content.decode()
+    assert "For professionals only." not in patient_page
+    assert "For professionals only." in clinician_page
+    assert "Awaiting the board." in patient_page
+
+
+def test_pending_disclaimer_is_hidden_once_approved(client, approved):
+    factories.DisclaimerFactory(name="pending", body="Awaiting the board.", visibility="pending")
+    assert "Awaiting the board." not in client.get("/articles/bones/").content.decode()
+
+
+def test_every_audience_page_has_its_canonical_url(client, approved):
+    default = client.get("/articles/bones/").content.decode()
+    clinician = client.get("/articles/bones/?audience=clinician").content.decode()
+    assert '<link rel="canonical" href="http://testserver/articles/bones/">' in default
+    assert (
+        '<link rel="canonical" href="http://testserver/articles/bones/?audience=clinician">'
+        in clinician
+    )
+
+
+def test_references_and_facts_are_the_same_for_every_audience(client, approved):
+    patient = client.get("/articles/bones/?audience=patient").content.decode()
+    clinician = client.get("/articles/bones/?audience=clinician").content.decode()
+    assert "Shared fact" in patient and "Shared fact" in clinician
+    assert "Bone guideline" in patient and "Bone guideline" in clinician
+
+
+def test_json_ld_describes_the_reviewed_page(client, approved, board_member):
+    page = client.get("/articles/bones/").content.decode()
+    raw = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    data = json.loads(raw)
+    assert data["@type"] == "MedicalWebPage"
+    assert data["name"] == approved.snapshot["article"]["title"]
+    assert data["reviewedBy"] == {
+        "@type": "Person",
+        "name": board_member.board_member.display_name,
+        "honorificSuffix": "MD, PhD",
+    }
+    assert data["lastReviewed"] == approved.decided_at.date().isoformat()
+    assert data["publishingPrinciples"].endswith("/editorial-policy/")
+    assert data["medicalAudience"]["audienceType"] == "Patient"
+    assert data["citation"][0]["name"] == "Bone guideline"
+
+
+def test_json_ld_cannot_be_broken_out_of_by_a_title(client, editor, board_member, audiences):
+    article = factories.ArticleFactory(
+        created_by=editor, slug="evil", title="</script><script>alert(1)</script>?"
+    )
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    workflow.approve(review_round, by=board_member)
+    page = client.get("/articles/evil/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+    raw = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert json.loads(raw)["name"] == "</script><script>alert(1)</script>?"
+
+
+# Speed and caching
+
+
+def test_article_page_costs_at_most_four_queries_with_fifty_references(
+    client, editor, board_member, audiences, django_assert_max_num_queries
+):
+    keys = [factories.ReferenceFactory().key for _ in range(50)]
+    body = "\n\n".join(f"Claim {i} [@{key}]." for i, key in enumerate(keys))
+    body += "\n\n::: audience clinician\nFor clinicians [@" + keys[0] + "].\n:::\n"
+    article = factories.ArticleFactory(created_by=editor, slug="big", body=body)
+    for index in range(6):
+        disclaimer = factories.DisclaimerFactory(name=f"d{index}", body=f"Disclaimer {index}.")
+        disclaimer.audiences.set(audiences[: index % 4])
+    for _ in range(3):
+        review_round = workflow.submit(article, by=editor)
+        workflow.start_review(review_round, by=board_member)
+        workflow.approve(review_round, by=board_member)
+    cache.clear()
+    with django_assert_max_num_queries(4):
+        response = client.get("/articles/big/?audience=clinician")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="ref-kind"') == 50
+    with django_assert_max_num_queries(1):
+        assert client.get("/articles/big/?audience=clinician").status_code == 200
+
+
+def test_article_page_answers_304_to_a_matching_etag(client, approved):
+    first = client.get("/articles/bones/")
+    etag = first["ETag"]
+    again = client.get("/articles/bones/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert (
+        client.get("/articles/bones/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code
+        == 304
+    )
+
+
+def test_etag_differs_per_audience(client, approved):
+    assert (
+        client.get("/articles/bones/?audience=patient")["ETag"]
+        != client.get("/articles/bones/?audience=clinician")["ETag"]
+    )
+
+
+def test_anonymous_readers_get_public_cache_headers(client, approved, editor):
+    response = client.get("/articles/bones/")
+    assert "public" in response["Cache-Control"]
+    assert "max-age=300" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+    client.force_login(editor)
+    assert "private" in client.get("/articles/bones/")["Cache-Control"]
+
+
+def test_a_new_approval_shows_at_once_despite_the_page_cache(
+    client, approved, article, editor, board_member
+):
+    assert "Shared fact" in client.get("/articles/bones/").content.decode()
+    article.body = "A newly approved sentence [@g-2025]."
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        article.save()
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    workflow.approve(review_round, by=board_member)
+    page = client.get("/articles/bones/").content.decode()
+    assert "A newly approved sentence" in page
+    assert "Shared fact" not in page
+
+
+def test_changing_a_disclaimer_refreshes_cached_pages(client, approved):
+    disclaimer = factories.DisclaimerFactory(name="d", body="Old wording.")
+    assert "Old wording." in client.get("/articles/bones/").content.decode()
+    disclaimer.body = "New wording."
+    disclaimer.save()
+    assert "New wording." in client.get("/articles/bones/").content.decode()
+
+
+# Other pages
+
+
+def test_home_lists_topics_of_published_articles_only(client, approved, article, editor):
+    shown = factories.TopicFactory(slug="bone-health", name="Bone health")
+    factories.TopicFactory(slug="empty", name="Nothing here")
+    article.topics.add(shown)
+    page = client.get("/").content.decode()
+    assert "Bone health" in page
+    assert "Nothing here" not in page
+    topic_page = client.get("/topics/bone-health/").content.decode()
+    assert approved.snapshot["article"]["title"] in topic_page
+
+
+def test_board_page_lists_active_members_with_conflicts(client, board_member):
+    factories.BoardMemberFactory(user__username="gone", display_name="Dr Gone", active=False)
+    board_member.board_member.conflicts = "Consults for a vitamin maker."
+    board_member.board_member.save()
+    page = client.get("/advisory-board/").content.decode()
+    assert board_member.board_member.display_name in page
+    assert "Consults for a vitamin maker." in page
+    assert "Dr Gone" not in page
+
+
+def test_editorial_policy_page_renders_sanitised_markdown(client, db):
+    Page.objects.create(
+        slug="editorial-policy", title="Editorial policy", body="We **review**.<script>x</script>"
+    )
+    page = client.get("/editorial-policy/").content.decode()
+    assert "<strong>review</strong>" in page
+    assert "<script>x" not in page
+
+
+def test_unknown_page_gets_the_friendly_404(client, db):
+    response = client.get("/articles/never-existed/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+# Feeds, sitemap and JSON
+
+
+def test_feed_lists_approved_articles_only(client, approved, editor, audiences):
+    draft = factories.ArticleFactory(created_by=editor, slug="draft", title="Secret draft?")
+    draft.allow_pending_publication = True
+    draft.save()
+    workflow.submit(draft, by=editor)
+    feed = client.get("/feed/").content.decode()
+    assert approved.snapshot["article"]["title"] in feed
+    assert "Secret draft?" not in feed
+
+
+def test_sitemap_lists_published_articles_and_pages(client, approved, editor, audiences):
+    factories.ArticleFactory(created_by=editor, slug="never-submitted")
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "/articles/bones/" in sitemap
+    assert "/advisory-board/" in sitemap
+    assert "never-submitted" not in sitemap
+
+
+def test_api_returns_the_published_round(client, approved, board_member):
+    data = client.get("/api/articles/bones/").json()
+    assert data["title"] == approved.snapshot["article"]["title"]
+    assert data["review"]["state"] == "approved"
+    assert data["review"]["reviewer"]["name"] == board_member.board_member.display_name
+    assert data["review"]["snapshot_sha256"] == approved.snapshot_sha256
+    assert {a["slug"] for a in data["audiences"]} == {
+        "patient",
+        "caregiver",
+        "student",
+        "clinician",
+    }
+    assert data["references"][0]["id"] == "g-2025"
+    assert data["references"][0]["title"] == "Bone guideline"
+
+
+def test_api_hides_drafts(client, article):
+    assert client.get("/api/articles/bones/").status_code == 404
+
+
+# The follow-up question form
+
+
+def test_reader_question_is_stored_for_the_editors(client, approved):
+    response = client.post(
+        "/articles/bones/questions/", {"text": "Can I take it with tea?", "audience": "patient"}
+    )
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert question.text == "Can I take it with tea?"
+    assert question.audience_slug == "patient"
+    assert question.article == approved.article
+
+
+def test_question_honeypot_stores_nothing(client, approved):
+    response = client.post("/articles/bones/questions/", {"text": "Buy pills", "website": "x"})
+    assert response.status_code == 302
+    assert not Question.objects.exists()
+
+
+def test_empty_question_shows_an_error_and_stores_nothing(client, approved):
+    response = client.post("/articles/bones/questions/", {"text": "  "})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_questions_are_rate_limited_per_address(client, approved):
+    for _ in range(5):
+        client.post("/articles/bones/questions/", {"text": "Why?"})
+    response = client.post("/articles/bones/questions/", {"text": "Why again?"})
+    assert response.status_code == 429
+    assert Question.objects.count() == 5
+
+
+def test_questions_about_unpublished_articles_are_refused(client, article):
+    assert client.post("/articles/bones/questions/", {"text": "Hm?"}).status_code == 404
+
+
+# Security headers
+
+
+def test_public_pages_carry_a_strict_content_security_policy(client, approved):
+    policy = client.get("/articles/bones/")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy

@@ -1,0 +1,76 @@
+"""A lost database connection answers 503 with a short plain page, never a traceback or a 500.
+
+These run on any database: the failure is simulated. tests/ops/test_database_outage.py proves
+the same against a real PostgreSQL that is stopped and started again.
+"""
+
+import logging
+from unittest import mock
+
+import pytest
+from django.db import IntegrityError, InterfaceError, OperationalError
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "/articles/vitamin-d-and-k2-for-osteoporosis/"
+REFUSED = OperationalError(
+    'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+)
+
+
+def get_article_while(failure, client):
+    with mock.patch("articles.views.published_round_or_404", side_effect=failure):
+        return client.get(ARTICLE)
+
+
+def test_a_page_answers_503_with_a_plain_page_when_the_database_refuses(client):
+    response = get_article_while(REFUSED, client)
+
+    assert response.status_code == 503
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.startswith(b"The service is temporarily unavailable.")
+    assert len(response.content) < 400
+
+
+def test_the_503_page_tells_clients_when_to_retry_and_not_to_cache_it(client):
+    response = get_article_while(REFUSED, client)
+
+    assert response["Retry-After"] == "30"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_503_page_does_not_leak_the_database_error(client):
+    response = get_article_while(REFUSED, client)
+
+    for leak in (b"5432", b"127.0.0.1", b"refused", b"Traceback", b"OperationalError"):
+        assert leak not in response.content
+
+
+def test_a_closed_connection_also_answers_503(client):
+    response = get_article_while(InterfaceError("connection already closed"), client)
+
+    assert response.status_code == 503
+
+
+def test_the_503_page_still_carries_the_security_headers(client):
+    response = get_article_while(REFUSED, client)
+
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_the_outage_is_logged_as_one_line_for_the_operator(client, caplog):
+    with caplog.at_level(logging.ERROR, logger="config.middleware"):
+        get_article_while(REFUSED, client)
+
+    [record] = [r for r in caplog.records if r.name == "config.middleware"]
+    assert record.getMessage() == (
+        f"Database unavailable, answered 503 to GET {ARTICLE}: OperationalError: "
+        'connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+    )
+    assert record.exc_info is None
+
+
+def test_other_database_errors_are_bugs_and_are_not_hidden_as_an_outage(client):
+    with pytest.raises(IntegrityError):
+        get_article_while(IntegrityError("duplicate key value"), client)
