@@ -1,5 +1,7 @@
 from django import forms
 
+from articles.models import Article
+
 
 class QuestionForm(forms.Form):
     text = forms.CharField(
@@ -23,3 +25,69 @@ class QuestionForm(forms.Form):
         if "\x00" in text:
             raise forms.ValidationError("The question contains characters we cannot store.")
         return text.strip()
+
+
+class ArticleForm(forms.ModelForm):
+    """The article change form, carrying the edit_version it was loaded at (optimistic locking).
+
+    A save is refused, with the editor's text left in the form, when the article was saved by
+    someone else since: the form's number is then behind the saved one. Storing the next
+    number is the caller's: `cleaned_data["edit_version"] + 1` (see ArticleAdmin.save_model).
+    """
+
+    edit_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Article
+        # The admin narrows these to its fieldsets.
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "body",
+            "evidence_note",
+            "topics",
+            "allow_pending_publication",
+            "review_interval_months",
+            "edit_version",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edit_version"].initial = self.instance.edit_version
+        # A new article has nothing to collide with.
+        self.fields["edit_version"].required = self.instance.pk is not None
+        # Set when the save is refused: (the version the editor loaded, the version saved).
+        self.edit_conflict = None
+
+    def saved_edit_version(self):
+        """The edit_version saved now, read with the row locked until the transaction ends.
+
+        Validate inside the transaction that saves (the admin's change view is atomic), so
+        that two saves of one version cannot both pass. None if the article is gone.
+        """
+        return (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("edit_version", flat=True)
+            .first()
+        )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        loaded = cleaned_data.get("edit_version")
+        if self.instance.pk is None or loaded is None:
+            return cleaned_data
+        saved = self.saved_edit_version()
+        if loaded != saved:
+            self.edit_conflict = (loaded, saved)
+            # The form is shown again at the saved number, so saving it once more, after
+            # reading the other change, is a deliberate overwrite rather than an accident.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("edit_version")] = saved
+            raise forms.ValidationError(
+                "Not saved: someone else saved this article after you opened it. Your text is "
+                "still below; compare it with their change, merge what you need and save again.",
+                code="edit_conflict",
+            )
+        return cleaned_data

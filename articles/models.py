@@ -85,6 +85,11 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: the change form carries the number it was loaded at, and a save that
+    # does not match the saved number is refused, so one editor never overwrites another unseen.
+    edit_version = models.PositiveIntegerField(
+        default=1, help_text="Goes up by one with every save in the admin."
+    )
 
     class Meta:
         ordering = ["title"]

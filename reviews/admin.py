@@ -6,8 +6,9 @@ Views here parse input and call reviews.workflow; the rules live there.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +18,9 @@ from django.utils.timezone import localtime
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from articles.forms import ArticleForm
 from articles.models import Article, Audience
+from articles.readability import PLAIN_LANGUAGE_MAX_GRADE, audience_readability
 from articles.rendering import check
 from references.citations import cited_keys
 from references.models import Reference
@@ -72,6 +75,46 @@ def draft_preview(article):
     return snapshot, render_snapshot(snapshot), problems
 
 
+# The panel lists this many of the references no article cites, and counts the rest.
+UNUSED_REFERENCES_SHOWN = 20
+
+
+def writing_checks(article, body):
+    """The writing checks of `body` as the text of `article`: problems with their lines,
+    readability per audience, and the library's references that no article's body cites.
+
+    A fixed number of queries, whatever the size of the library or of the site.
+    """
+    audiences = list(Audience.objects.order_by("order", "pk").values("slug", "name"))
+    slugs = [audience["slug"] for audience in audiences]
+    library = list(Reference.objects.order_by("key").values("key", "title"))
+    problems = check(
+        body, audiences=slugs, reference_keys={reference["key"] for reference in library}
+    )
+    references = {
+        reference.key: reference.as_data()
+        for reference in Reference.objects.filter(key__in=cited_keys(body))
+    }
+    scores = audience_readability(body, audiences=slugs, references=references)
+    cited = set(cited_keys(body))
+    for other_body in (
+        Article.objects.exclude(pk=article.pk).values_list("body", flat=True).iterator()
+    ):
+        cited.update(cited_keys(other_body))
+    unused = [reference for reference in library if reference["key"] not in cited]
+    return {
+        "problems": [
+            {"line": problem.line, "code": problem.code, "message": problem.message}
+            for problem in problems
+        ],
+        "audiences": [{**audience, **scores[audience["slug"]]} for audience in audiences],
+        "max_grade": PLAIN_LANGUAGE_MAX_GRADE,
+        "unused_references": unused[:UNUSED_REFERENCES_SHOWN],
+        "unused_count": len(unused),
+        "library": library,
+    }
+
+
 def preview_context(snapshot, rendered, audience_slug):
     slugs = [audience["slug"] for audience in snapshot["audiences"]]
     chosen = audience_slug if audience_slug in slugs else snapshot["default_audience"]
@@ -94,6 +137,7 @@ def live_round(article_id):
 
 @admin.register(Article)
 class ArticleAdmin(VersionAdmin):
+    form = ArticleForm
     list_display = ["title", "slug", "review_state", "updated_at"]
     list_filter = ["topics", "allow_pending_publication"]
     search_fields = ["title", "slug", "summary"]
@@ -103,7 +147,20 @@ class ArticleAdmin(VersionAdmin):
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "evidence_note", "topics"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "summary",
+                    "body",
+                    "evidence_note",
+                    "topics",
+                    "edit_version",
+                ]
+            },
+        ),
         (
             "Publication",
             {"fields": ["allow_pending_publication", "review_interval_months"]},
@@ -134,7 +191,41 @@ class ArticleAdmin(VersionAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        else:
+            # The form checked its number against the row it locked: the next one is free.
+            obj.edit_version = form.cleaned_data["edit_version"] + 1
         super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        live_edit_version = (extra_context or {}).get("live_edit_version")
+        if object_id is not None and live_edit_version is not None:
+            # A revert: reversion has just restored the old row, its edit_version included.
+            # Put the live number back, so the revert is checked against the newest save like
+            # any other and the number never goes down.
+            Article.objects.filter(pk=object_id).update(edit_version=live_edit_version)
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        form = getattr(response, "context_data", {}).get("adminform")
+        conflict = form and form.form.edit_conflict
+        if conflict:
+            context = edit_conflict_context(form.form.instance.pk, loaded_version=conflict[0])
+            messages.error(request, context["edit_conflict_message"])
+            response.context_data.update(context)
+        return response
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        with transaction.atomic():
+            # Read before reversion restores the old row over it, and locked until the revert
+            # is saved or rolled back, so no save can slip in between.
+            live_edit_version = (
+                Article.objects.select_for_update()
+                .filter(pk=object_id)
+                .values_list("edit_version", flat=True)
+                .first()
+                if str(object_id).isdigit()
+                else None
+            )
+            extra_context = {**(extra_context or {}), "live_edit_version": live_edit_version}
+            return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -154,6 +245,11 @@ class ArticleAdmin(VersionAdmin):
                 view(self.compare_view),
                 name="articles_article_compare",
             ),
+            path(
+                "<int:object_id>/checks/",
+                view(self.checks_view),
+                name="articles_article_checks",
+            ),
             *super().get_urls(),
         ]
 
@@ -161,10 +257,31 @@ class ArticleAdmin(VersionAdmin):
         article = self.get_object(request, object_id)
         # Without view permission the admin answers 403: build nothing for it first.
         if article is not None and self.has_view_or_change_permission(request, article):
-            extra_context = {**(extra_context or {}), **self.review_panel(request, article)}
+            # A form shown again after a refused save is checked as typed; the review panel
+            # always speaks of the saved draft, which is what a submission freezes.
+            body = request.POST.get("body", article.body)
+            checks = writing_checks(article, body)
+            saved = checks if body == article.body else writing_checks(article, article.body)
+            extra_context = {
+                **(extra_context or {}),
+                **self.review_panel(request, article, problems=saved["problems"]),
+                "writing_checks": checks,
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def review_panel(self, request, article):
+    def checks_view(self, request, object_id):
+        """The writing checks of a body as typed (POST `body`), as JSON for the live panel."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        checks = writing_checks(article, request.POST.get("body", article.body))
+        checks.pop("library")  # the picker does not change while typing
+        return JsonResponse(checks)
+
+    def review_panel(self, request, article, *, problems):
+        """The review panel's context; `problems` are the saved draft's writing problems."""
         rounds = list(
             article.review_rounds.select_related("submitted_by", "decided_by", "reviewer")
             .prefetch_related("events__actor")
@@ -176,7 +293,6 @@ class ArticleAdmin(VersionAdmin):
             actions.append(Action.SUBMIT)
         if open_round:
             actions += sorted(workflow.allowed_actions(open_round, request.user))
-        _, _, problems = draft_preview(article)
         return {
             "review_rounds": rounds,
             "open_round": open_round,
@@ -272,6 +388,43 @@ def version_label(version):
     author = revision.user.get_username() if revision.user else "an unknown user"
     saved = localtime(revision.date_created)
     return f"version {version.pk}, saved {saved:%Y-%m-%d %H:%M} by {author}"
+
+
+# How many of an article's newest versions are searched for the one an editor opened.
+CONFLICT_HISTORY = 50
+
+
+def edit_conflict_context(article_id, *, loaded_version):
+    """Who saved the article last and when, and what changed since the version an editor
+    opened (`loaded_version`, an edit_version), for a refused save."""
+    versions = list(
+        Version.objects.get_for_object_reference(Article, article_id)
+        .select_related("revision__user")
+        .order_by("-pk")[:CONFLICT_HISTORY]
+    )
+    if not versions:
+        return {"edit_conflict_message": "Not saved: the article changed after you opened it."}
+    newest = versions[0]
+    opened = next((v for v in versions if v.field_dict.get("edit_version") == loaded_version), None)
+    revision = newest.revision
+    author = revision.user.get_username() if revision.user else "an unknown user"
+    saved = localtime(revision.date_created)
+    return {
+        "edit_conflict_message": (
+            f"Not saved: {author} saved this article at {saved:%Y-%m-%d %H:%M} after you "
+            "opened it. Your text is still in the form; their changes are shown above it."
+        ),
+        "edit_conflict_author": author,
+        "edit_conflict_saved_at": saved,
+        "edit_conflict_base_found": opened is not None,
+        "edit_conflict_diffs": [
+            diff
+            for diff in diffs.compare_texts(
+                version_texts(opened) if opened else {}, version_texts(newest)
+            )
+            if diff.changed
+        ],
+    }
 
 
 def version_texts(version):
@@ -520,3 +673,6 @@ class BoardMemberAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["display_name", "specialty"]
     raw_id_fields = ["user"]
+
+
+from reviews import admin_review_dates  # noqa: E402,F401

@@ -5,11 +5,13 @@ QuerySet methods, including the one the public pages use to find what readers ma
 """
 
 import calendar
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from reversion.models import Revision
 
@@ -223,3 +225,79 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Review events are append-only and cannot be deleted.")
+
+
+# Review dates: when each approved article falls due for its next review.
+
+DUE_WINDOW_DAYS = 30
+# The review intervals the article_review_interval_range constraint allows.
+MIN_REVIEW_INTERVAL, MAX_REVIEW_INTERVAL = 1, 60
+
+
+def latest_approval_due_by(cutoff, months):
+    """The latest approval date whose review, `months` later, falls due on or before `cutoff`.
+
+    add_months clamps to the end of a shorter month, so when `cutoff` is the last day of its
+    month every approval in the last days of the earlier month falls due on it too.
+    """
+    source = add_months(cutoff, -months)
+    if cutoff.day == calendar.monthrange(cutoff.year, cutoff.month)[1]:
+        source = source.replace(day=calendar.monthrange(source.year, source.month)[1])
+    return source
+
+
+class ReviewDateQuerySet(models.QuerySet):
+    def with_last_approval(self):
+        """Annotate `last_approved_at`: when the newest approved round was approved (or None)."""
+        newest = ReviewRound.objects.filter(article=OuterRef("pk"), state=State.APPROVED).order_by(
+            "-number"
+        )
+        return self.annotate(last_approved_at=Subquery(newest.values("decided_at")[:1]))
+
+    def due_for_review(self, *, now, within_days=DUE_WINDOW_DAYS):
+        """Approved articles whose next review falls due within `within_days` days of `now`'s
+        local date, or is overdue; soonest due first. One query, however many rows.
+
+        The due date is the local date of the newest approval plus the article's review
+        interval (add_months). Month arithmetic differs between databases, so the filter asks
+        instead, for each allowed interval, whether the approval came before a cutoff date
+        worked out here.
+        """
+        cutoff = timezone.localdate(now) + timedelta(days=within_days)
+        due = Q(pk__in=[])
+        for months in range(MIN_REVIEW_INTERVAL, MAX_REVIEW_INTERVAL + 1):
+            last_day = latest_approval_due_by(cutoff, months) + timedelta(days=1)
+            start_of_next = timezone.make_aware(datetime.combine(last_day, time.min))
+            due |= Q(review_interval_months=months, last_approved_at__lt=start_of_next)
+        approved = ExtractYear("last_approved_at") * 12 + ExtractMonth("last_approved_at")
+        # Due month, then approval day: add_months keeps the day or clamps it, so this orders
+        # by due date without month arithmetic in SQL.
+        return (
+            self.with_last_approval()
+            .filter(due)
+            .order_by(
+                approved + F("review_interval_months"),
+                ExtractDay("last_approved_at"),
+                "last_approved_at",
+                "pk",
+            )
+        )
+
+
+class ArticleReviewDate(Article):
+    """An article seen by when its next review falls due (for the admin's review-dates list)."""
+
+    objects = ReviewDateQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        verbose_name = "review date"
+        verbose_name_plural = "review dates due"
+
+    @property
+    def next_review_due(self):
+        """The local date the next review falls due; needs `last_approved_at` (annotated)."""
+        if self.last_approved_at is None:
+            return None
+        approved_on = timezone.localdate(self.last_approved_at)
+        return add_months(approved_on, self.review_interval_months)

@@ -228,6 +228,7 @@ def test_saving_an_article_in_the_admin_records_a_revision_by_the_user(
             "evidence_note": article.evidence_note,
             "topics": [topic.pk],
             "review_interval_months": 12,
+            "edit_version": article.edit_version,
             "_save": "Save",
         },
     )

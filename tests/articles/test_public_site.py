@@ -7,7 +7,6 @@ import reversion
 from django.core.cache import cache
 
 from articles.models import Page, Question
-
 from reviews import workflow
 from tests import factories
 

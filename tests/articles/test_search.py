@@ -1,4 +1,4 @@
-"""Search over published text only: full-text with weights on PostgreSQL, a plain match elsewhere."""
+"""Search over published text only: weighted full-text on PostgreSQL, a plain match elsewhere."""
 
 import pytest
 import reversion

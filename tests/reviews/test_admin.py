@@ -981,7 +981,15 @@ def test_revert_form_built_from_the_version_data_also_works(client, editor, subm
     fields = first.field_dict
     data = {
         name: fields[name]
-        for name in ["title", "slug", "summary", "body", "evidence_note", "review_interval_months"]
+        for name in [
+            "title",
+            "slug",
+            "summary",
+            "body",
+            "evidence_note",
+            "review_interval_months",
+            "edit_version",
+        ]
     }
     data["topics"] = [str(pk) for pk in fields["topics"]]
     url = reverse("admin:articles_article_revision", args=[article.pk, first.pk])

@@ -1,0 +1,148 @@
+/* Writing checks in the article admin: insert a citation at the cursor, and re-run the checks
+   while the editor types. The panel is complete without this file; it only adds the insert
+   button and the live update. Everything from the server is written with textContent. */
+(function () {
+  "use strict";
+
+  var DELAY_MS = 800;
+
+  function init() {
+    var panel = document.getElementById("writing-checks");
+    var body = document.getElementById("id_body");
+    if (!panel || !body) {
+      return;
+    }
+    setUpPicker(body);
+    setUpLiveChecks(panel, body);
+  }
+
+  function setUpPicker(body) {
+    var picker = document.getElementById("reference-picker");
+    var button = document.getElementById("insert-citation");
+    if (!picker || !button) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      if (!picker.value) {
+        return;
+      }
+      var citation = "[@" + picker.value + "]";
+      var start = body.selectionStart;
+      var end = body.selectionEnd;
+      body.setRangeText(citation, start, end, "end");
+      body.focus();
+      // Tell the live checks (and anything else listening) that the text changed.
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  function setUpLiveChecks(panel, body) {
+    var url = panel.getAttribute("data-checks-url");
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var status = panel.querySelector(".writing-checks-status");
+    if (!url || !token || !window.fetch) {
+      return;
+    }
+    var timer = null;
+    var sent = 0;
+    body.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var request = ++sent;
+        var data = new FormData();
+        data.append("body", body.value);
+        status.textContent = "Checking…";
+        fetch(url, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": token.value, Accept: "application/json" },
+        })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error("HTTP " + response.status);
+            }
+            return response.json();
+          })
+          .then(function (checks) {
+            if (request === sent) {
+              show(panel, checks);
+              status.textContent = "Checked the text as typed (not saved yet).";
+            }
+          })
+          .catch(function () {
+            if (request === sent) {
+              status.textContent = "Could not check the text; the checks update when you save.";
+            }
+          });
+      }, DELAY_MS);
+    });
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function show(panel, checks) {
+    var problems = panel.querySelector(".writing-checks-problems");
+    problems.replaceChildren();
+    checks.problems.forEach(function (problem) {
+      var item = element("li", "writing-problem writing-problem-" + problem.code);
+      item.appendChild(element("span", "writing-line", "Line " + problem.line));
+      item.appendChild(document.createTextNode(" " + problem.message));
+      problems.appendChild(item);
+    });
+    if (!checks.problems.length) {
+      problems.appendChild(
+        element("li", "writing-none", "No unknown citations or malformed audience blocks.")
+      );
+    }
+
+    checks.audiences.forEach(function (audience) {
+      var row = panel.querySelector('tr[data-audience="' + CSS.escape(audience.slug) + '"]');
+      if (!row) {
+        return;
+      }
+      row.classList.toggle("writing-flagged", audience.flagged);
+      var grade = row.querySelector(".writing-grade");
+      grade.textContent = audience.grade.toFixed(1);
+      if (audience.flagged) {
+        grade.appendChild(document.createTextNode(" "));
+        grade.appendChild(
+          element("strong", "writing-flag", "above grade " + Math.round(checks.max_grade))
+        );
+      }
+      row.querySelector(".writing-words").textContent = String(audience.words);
+    });
+
+    var unused = panel.querySelector(".writing-checks-unused");
+    unused.replaceChildren();
+    checks.unused_references.forEach(function (reference) {
+      var item = element("li");
+      item.appendChild(element("code", "", "[@" + reference.key + "]"));
+      item.appendChild(document.createTextNode(" " + reference.title));
+      unused.appendChild(item);
+    });
+    var count = panel.querySelector(".writing-unused-count");
+    count.textContent = checks.unused_count
+      ? checks.unused_count + " reference(s) in the library cited by no article" +
+        (checks.unused_count > checks.unused_references.length
+          ? "; the first " + checks.unused_references.length + " are listed."
+          : ".")
+      : "Every reference in the library is cited.";
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
