@@ -41,7 +41,14 @@ def published_rounds():
 
 
 def published_round_or_404(slug):
-    review_round = published_rounds().filter(article__slug=slug).first()
+    # The rendered HTML (tens of kilobytes of JSON) is loaded only when a page is rendered,
+    # not on the cache hits and 304s that make up most requests.
+    review_round = (
+        published_rounds()
+        .filter(article__slug=slug)
+        .defer("rendered", "search_body", "search_vector")
+        .first()
+    )
     if review_round is None:
         raise Http404("No published article has that address.")
     return review_round

@@ -20,6 +20,9 @@ def to_csl(data):
         "type": CSL_TYPES.get(data.get("kind"), "article"),
         "title": data.get("title", ""),
     }
+    # CSL types cannot tell a trial from a review; the genre keeps Vetted's kind for a re-import.
+    if data.get("kind_label"):
+        item["genre"] = data["kind_label"]
     authors = [_csl_name(name) for name in data.get("authors", [])]
     if authors:
         item["author"] = authors

@@ -1,8 +1,8 @@
 """Reading the files reference managers export: RIS, BibTeX, CSL-JSON and PubMed XML.
 
 One pure parser module per format, each with `parse(data: bytes) -> list[Record]` raising
-`ImportFormatError` for anything malformed. `parse_file` picks the parser for a file; saving the
-records into the library is `references.importers.importing.import_references`.
+`ImportFormatError` for anything malformed. `detect_format` picks the parser for a file; saving
+the records into the library is `references.importers.importing.import_references`.
 """
 
 import re
@@ -13,7 +13,7 @@ from pathlib import PurePath
 from references.importers import bibtex, csl_json, pubmed, ris
 from references.importers.records import ImportFormatError, Record
 
-__all__ = ["FORMATS", "Format", "ImportFormatError", "Record", "detect_format", "parse_file"]
+__all__ = ["FORMATS", "Format", "ImportFormatError", "Record", "detect_format"]
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,3 @@ def detect_format(filename: str, data: bytes) -> Format:
         "cannot tell the format: name the file .ris (RIS), .bib (BibTeX), .json (CSL-JSON) "
         "or .xml (PubMed XML).",
     )
-
-
-def parse_file(filename: str, data: bytes) -> tuple[Format, list[Record]]:
-    """Detect the file's format and parse it. Raises ImportFormatError."""
-    file_format = detect_format(filename, data)
-    return file_format, file_format.parse(data)

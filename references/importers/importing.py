@@ -214,7 +214,7 @@ def validate_record(record: Record) -> Record:
     character, an impossible year. Uses no database.
     """
     problems = []
-    if not record.title:
+    if not record.title.strip():
         problems.append("has no title")
     changes = {}
     for name, normalise in (("doi", normalise_doi), ("pmid", normalise_pmid)):
@@ -241,11 +241,13 @@ def validate_record(record: Record) -> Record:
         limit = Reference._meta.get_field(name).max_length
         if len(value) > limit:
             problems.append(f"the {name} is {len(value)} characters long (at most {limit})")
-    for name in ("title", "container", "volume", "issue", "pages", "url", "key"):
+    for name in ("title", "container", "volume", "issue", "pages", "key"):
         problems += _control_character_problems(name, getattr(record, name))
     for author in record.authors:
         problems += _control_character_problems("author", author)
-    if record.url and not problems:
+    url_problems = _control_character_problems("URL", record.url)
+    problems += url_problems
+    if record.url and not url_problems:
         try:
             URLValidator(schemes=["http", "https"])(record.url)
         except ValidationError:
@@ -297,7 +299,7 @@ def _save(name, records, *, user, dry_run, tick) -> list[Outcome]:
                     seen[identifier].setdefault(value, earlier)
             seen["key"].setdefault(outcome.key, earlier)
             if record.key_generated:
-                seen["generated"].setdefault(record.key, []).append(earlier)
+                seen["generated"].setdefault((record.key, _fingerprint(_data(record))), earlier)
             outcomes.append(outcome)
             tick()
         return outcomes
@@ -332,12 +334,11 @@ def _match(record: Record, library: "_Library", seen: dict) -> Outcome | None:
         if (earlier := seen[identifier].get(value)) is not None:
             return _compare_with_earlier(record, earlier, what)
     if record.key_generated:
-        for existing in library.generated_family(record.key):
-            if not _differences(record, existing.as_data(), existing.key):
-                return _compare_with_library(record, existing, "")
-        for earlier in seen["generated"].get(record.key, []):
-            if not _differences(record, _data(earlier.record), earlier.key):
-                return _compare_with_earlier(record, earlier, "")
+        fingerprint = _fingerprint(_data(record))
+        if (existing := library.generated_family(record.key).get(fingerprint)) is not None:
+            return _compare_with_library(record, existing, "")
+        if (earlier := seen["generated"].get((record.key, fingerprint))) is not None:
+            return _compare_with_earlier(record, earlier, "")
     return None
 
 
@@ -370,6 +371,11 @@ def _data(record: Record) -> dict:
     return {**record.reference_fields(), "authors": list(record.authors)}
 
 
+def _fingerprint(data: dict) -> tuple:
+    """The compared fields of a reference's data, hashable: equal data, equal fingerprint."""
+    return tuple(tuple(data[name]) if name == "authors" else data[name] for name in COMPARED_FIELDS)
+
+
 def _differences(record: Record, data: dict, existing_key: str) -> list[str]:
     """The fields in which `record` differs from a reference's data (as Reference.as_data())."""
     mine = _data(record)
@@ -393,7 +399,7 @@ class _Library:
         self.keys_used = {record.key for record in records if not record.key_generated}
         generated = {record.key for record in records if record.key_generated}
         self.generated_keys_taken = set(self._fetch("key", generated))
-        self.families: dict[str, list[Reference]] = {}
+        self.families: dict[str, dict[tuple, Reference]] = {}
         self.suffixes: dict[str, Iterator[str]] = {}
 
     @staticmethod
@@ -406,17 +412,18 @@ class _Library:
                 found[getattr(reference, identifier)] = reference
         return found
 
-    def generated_family(self, base: str) -> list[Reference]:
-        """The references keyed `base` or `base` plus letters (as unique_key makes them)."""
+    def generated_family(self, base: str) -> dict[tuple, Reference]:
+        """The references keyed `base` or `base` plus letters (as unique_key makes them), by
+        the fingerprint of their data."""
         if base not in self.generated_keys_taken:
-            return []  # answered by the bulk fetch, without a query
+            return {}  # answered by the bulk fetch, without a query
         if base not in self.families:
             pattern = re.compile(re.escape(base) + "[a-z]*")
-            self.families[base] = [
-                reference
-                for reference in Reference.objects.filter(key__startswith=base)
+            self.families[base] = {
+                _fingerprint(reference.as_data()): reference
+                for reference in Reference.objects.filter(key__startswith=base).order_by("-key")
                 if pattern.fullmatch(reference.key)
-            ]
+            }
         return self.families[base]
 
     def unique_key(self, base: str) -> str:

@@ -8,7 +8,7 @@ checking the values against the library's rules is `references.importers.importi
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 # Reference.Kind values. Plain strings, so that parsers need no models (a test keeps them equal).
 GUIDELINE = "guideline"
@@ -90,9 +90,11 @@ class Record:
 
     def reference_fields(self) -> dict:
         """The values as Reference model fields (authors one a line), without the key."""
-        values = asdict(self)
-        for name in ("source_label", "key", "key_generated"):
-            del values[name]
+        values = {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if field.name not in ("source_label", "key", "key_generated")
+        }
         values["authors"] = "\n".join(self.authors)
         return values
 
