@@ -1,5 +1,6 @@
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
+from django.utils.html import escape
 
 from reviews.models import ReviewRound, State
 
@@ -23,7 +24,8 @@ class LatestArticlesFeed(Feed):
         return item.snapshot["article"]["title"]
 
     def item_description(self, item):
-        return item.snapshot["article"]["summary"]
+        # Feed readers treat <description> as HTML; the summary is plain text.
+        return escape(item.snapshot["article"]["summary"])
 
     def item_link(self, item):
         return reverse("articles:detail", args=[item.article.slug])

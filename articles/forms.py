@@ -1,6 +1,7 @@
 from django import forms
 
 from articles.models import Article
+from articles.rendering import nesting_problem
 
 
 class QuestionForm(forms.Form):
@@ -27,6 +28,11 @@ class QuestionForm(forms.Form):
         return text.strip()
 
 
+# About 30,000 words: several times the longest article an editor should write, far below what
+# would slow rendering down.
+MAX_BODY_CHARACTERS = 200_000
+
+
 class ArticleForm(forms.ModelForm):
     """The article change form, carrying the edit_version it was loaded at (optimistic locking).
 
@@ -51,6 +57,18 @@ class ArticleForm(forms.ModelForm):
             "review_interval_months",
             "edit_version",
         ]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if len(body) > MAX_BODY_CHARACTERS:
+            raise forms.ValidationError(
+                f"The body is too long: {len(body):,} characters, at most "
+                f"{MAX_BODY_CHARACTERS:,}. Split it into several articles."
+            )
+        too_deep = nesting_problem(body)
+        if too_deep:
+            raise forms.ValidationError(too_deep.message)
+        return body
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -19,6 +19,7 @@ import bisect
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from html import escape as html_escape
 from xml.etree import ElementTree as etree
 
 import markdown
@@ -385,7 +386,45 @@ class _NoRawHtmlExtension(Extension):
         md.treeprocessors.register(_DemoteTopHeadings(md), "demote_top_headings", 5)
 
 
+# Python-Markdown recurses per level of nesting and its link pattern is quadratic in nested
+# brackets, so a hostile body could raise RecursionError or hold a worker for minutes. No real
+# article nests this deep; beyond it the text is shown escaped and check() reports it.
+MAX_NESTING = 30
+_MAX_INDENT = MAX_NESTING * 4
+_QUOTE_PREFIX_RE = re.compile(r"[ \t>]*")
+
+
+def nesting_problem(text: str) -> Diagnostic | None:
+    """The first line where lists, quotes or brackets nest deeper than MAX_NESTING, if any."""
+    brackets = 0
+    for number, line in enumerate(_split_lines(text), start=1):
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        quotes = _QUOTE_PREFIX_RE.match(line).group().count(">")
+        for char in line:
+            if char == "[":
+                brackets += 1
+                if brackets > MAX_NESTING:
+                    break
+            elif char == "]":
+                brackets = max(brackets - 1, 0)
+        if indent > _MAX_INDENT or quotes > MAX_NESTING or brackets > MAX_NESTING:
+            return Diagnostic(
+                number,
+                "too-deep",
+                f"Line {number}: lists, quotes or brackets nest more than {MAX_NESTING} levels "
+                "deep; simplify the structure.",
+            )
+    return None
+
+
+def _escaped_paragraphs(text: str) -> str:
+    paragraphs = (part.strip() for part in re.split(r"\n\s*\n", text))
+    return "".join(f"<p>{html_escape(part)}</p>" for part in paragraphs if part)
+
+
 def _markdown_to_html(text: str, extra_extensions: tuple[Extension, ...] = ()) -> str:
+    if nesting_problem(text):
+        return _escaped_paragraphs(text)
     # A new instance per call: Markdown objects carry per-document state (references, stash).
     md = markdown.Markdown(
         extensions=[
@@ -427,9 +466,16 @@ def check(
     inside code are text, not citations, and are not checked). Never raises.
     """
     layout = _layout(source)
-    _html, citations = _convert(layout.text_for_everyone(), reference_keys)
+    everyone = layout.text_for_everyone()
+    _html, citations = _convert(everyone, reference_keys)
+    too_deep = nesting_problem(everyone)
     return _sorted_unique(
-        [*layout.problems, *layout.audience_problems(audiences), *citations.problems]
+        [
+            *layout.problems,
+            *layout.audience_problems(audiences),
+            *citations.problems,
+            *([too_deep] if too_deep else []),
+        ]
     )
 
 

@@ -7,6 +7,10 @@ from django.urls import include, path
 
 from articles.sitemaps import SITEMAPS
 from config import bench, health
+from config.throttle import ThrottledAdminAuthenticationForm
+
+# Refuse sign-in attempts after repeated failures (config/throttle.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

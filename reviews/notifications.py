@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.urls import reverse
 
 logger = logging.getLogger(__name__)
@@ -50,8 +50,10 @@ def _send(subject, body, recipients):
     recipients = [address for address in recipients if address]
     if not recipients:
         return
+    # A header cannot hold a line break; titles are typed by people.
+    subject = " ".join(subject.split())
     try:
         send_mail(subject, body, None, recipients)
-    except OSError:
+    except (OSError, BadHeaderError):
         # The decision is already committed; a mail outage must not turn it into an error page.
         logger.exception("Could not send review e-mail %r to %s", subject, recipients)

@@ -161,6 +161,7 @@ def approve(review_round, *, by, note=""):
     InvalidTransition unless the round is under review — so of many simultaneous approvals
     exactly one succeeds.
     """
+    _require_permission(by, Action.APPROVE)
     member = getattr(by, "board_member", None)
     fields = {
         "decided_by": by,

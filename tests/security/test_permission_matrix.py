@@ -1,0 +1,339 @@
+"""Who may see and do what: every role against every public URL, admin view and workflow action.
+
+Each table row names a URL or action and the outcome for each role, in ROLES order. Hidden
+text (a draft, a withdrawn round, a changes-requested round, an unapproved newer round) carries
+a unique marker that must be absent from every response any role gets from a public URL, and
+from every response anonymous and non-staff users get from any URL at all.
+"""
+
+import pytest
+import reversion
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+
+from articles.models import Page, Question
+from reviews import workflow
+from reviews.models import ReviewEvent, ReviewRound, State
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "user", "editor", "board", "board_editor", "superuser")
+LOGIN = "login"  # a 302 to the admin sign-in page
+OK = "ok"
+
+PUBLISHED = "PUBLISHEDTEXTALPHA"
+PENDING_SHOWN = "PENDINGSHOWNBETA"  # a newer round of an article that allows pending publication
+HIDDEN = {
+    "draft edit": "MARKERDRAFTEDIT",
+    "never submitted": "MARKERNEVERSUBMITTED",
+    "withdrawn": "MARKERWITHDRAWNROUND",
+    "changes requested": "MARKERCHANGESREQUESTED",
+    "unapproved newer round": "MARKERUNAPPROVEDNEWER",
+}
+
+
+def save_as(user, article, **changes):
+    for name, value in changes.items():
+        setattr(article, name, value)
+    with reversion.create_revision():
+        reversion.set_user(user)
+        article.save()
+    return article
+
+
+class World:
+    """Articles in every state, and one user per role."""
+
+    def __init__(self):
+        factories.standard_audiences()
+        factories.ReferenceFactory(key="guideline-2025")
+        self.users = {
+            "user": factories.UserFactory(username="reader"),
+            "editor": factories.EditorFactory(username="ed"),
+            "board": factories.BoardMemberFactory(user__username="bea").user,
+            "board_editor": factories.BoardMemberFactory(user__username="bob").user,
+            "superuser": factories.UserFactory(superuser=True, username="root"),
+        }
+        ed, bea, bob = (self.users[name] for name in ("editor", "board", "board_editor"))
+        self.topic = factories.TopicFactory(slug="bones", name="Bones")
+        Page.objects.create(slug="editorial-policy", title="Editorial policy", body="Policy.")
+
+        def article(slug, text, **extra):
+            created = factories.ArticleFactory(
+                created_by=ed, slug=slug, body=f"{text} [@guideline-2025].\n", **extra
+            )
+            created.topics.add(self.topic)
+            return created
+
+        def publish(item):
+            review_round = workflow.start_review(workflow.submit(item, by=ed), by=bea)
+            return workflow.approve(review_round, by=bea)
+
+        # Published, with a newer round awaiting review that board member bob edited, and a
+        # draft edit after that.
+        self.published = article("published", PUBLISHED)
+        self.live_round = publish(self.published)
+        save_as(bob, self.published, body=f"{HIDDEN['unapproved newer round']} [@guideline-2025].")
+        self.newer_round = workflow.submit(self.published, by=ed)
+        save_as(ed, self.published, body=f"{HIDDEN['draft edit']} [@guideline-2025].")
+
+        self.never_submitted = article("never-submitted", HIDDEN["never submitted"])
+        self.withdrawn = article("withdrawn", HIDDEN["withdrawn"])
+        self.withdrawn_round = workflow.withdraw(workflow.submit(self.withdrawn, by=ed), by=ed)
+        self.changes = article("changes", HIDDEN["changes requested"])
+        self.changes_round = workflow.request_changes(
+            workflow.start_review(workflow.submit(self.changes, by=ed), by=bea),
+            by=bea,
+            note="Fix it.",
+        )
+        # Pending publication allowed: the newer submitted round is what readers see.
+        self.pending = article("pending", "Old approved text", allow_pending_publication=True)
+        publish(self.pending)
+        save_as(ed, self.pending, body=f"{PENDING_SHOWN} [@guideline-2025].")
+        workflow.submit(self.pending, by=ed)
+
+        self.question = Question.objects.create(article=self.published, text="When?")
+        self.event = ReviewEvent.objects.filter(round=self.live_round).first()
+        versions = reversion.models.Version.objects.get_for_object(self.published)
+        self.compare_query = f"?from={versions.last().pk}&to={versions.first().pk}"
+
+    def client(self, role):
+        client = Client()
+        if role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+    def url(self, template):
+        return template.format(
+            a=self.published.pk,
+            never=self.never_submitted.pk,
+            newer=self.newer_round.pk,
+            live=self.live_round.pk,
+            withdrawn=self.withdrawn_round.pk,
+            changes=self.changes_round.pk,
+            event=self.event.pk,
+            question=self.question.pk,
+            compare=self.compare_query,
+        )
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+# --- Public URLs ------------------------------------------------------------------------------
+# (what, method, URL, expected status per role in ROLES order, text that must be shown)
+ALL_200 = (200,) * 6
+ALL_404 = (404,) * 6
+PUBLIC_URLS = [
+    ("home", "get", "/", ALL_200, None),
+    ("article", "get", "/articles/published/", ALL_200, PUBLISHED),
+    ("article, clinician", "get", "/articles/published/?audience=clinician", ALL_200, PUBLISHED),
+    ("article, unknown audience", "get", "/articles/published/?audience=x", ALL_200, PUBLISHED),
+    ("pending article shown", "get", "/articles/pending/", ALL_200, PENDING_SHOWN),
+    ("draft article", "get", "/articles/never-submitted/", ALL_404, None),
+    ("withdrawn article", "get", "/articles/withdrawn/", ALL_404, None),
+    ("changes-requested article", "get", "/articles/changes/", ALL_404, None),
+    ("search, published", "get", f"/search/?q={PUBLISHED}", ALL_200, PUBLISHED),
+    *[
+        # Lower-case: the page repeats the query, and only the stored upper-case text is a leak.
+        (f"search for {what}", "get", f"/search/?q={marker.lower()}", ALL_200, "0 results")
+        for what, marker in HIDDEN.items()
+    ],
+    ("topic", "get", "/topics/bones/", ALL_200, None),
+    ("advisory board", "get", "/advisory-board/", ALL_200, None),
+    ("editorial policy", "get", "/editorial-policy/", ALL_200, None),
+    ("feed", "get", "/feed/", ALL_200, None),
+    ("sitemap", "get", "/sitemap.xml", ALL_200, None),
+    ("API", "get", "/api/articles/published/", ALL_200, PUBLISHED),
+    ("API, pending", "get", "/api/articles/pending/", ALL_200, PENDING_SHOWN),
+    ("API, draft", "get", "/api/articles/never-submitted/", ALL_404, None),
+    ("API, withdrawn", "get", "/api/articles/withdrawn/", ALL_404, None),
+    ("API, changes requested", "get", "/api/articles/changes/", ALL_404, None),
+    ("question", "post", "/articles/published/questions/", (302,) * 6, None),
+    ("question, draft", "post", "/articles/never-submitted/questions/", ALL_404, None),
+    ("question thanks, draft", "get", "/articles/never-submitted/questions/thanks/", ALL_404, None),
+]
+
+# --- Admin views ------------------------------------------------------------------------------
+# (what, method, URL template, expected status per role in ROLES order)
+STAFF_VIEW = (LOGIN, LOGIN, 200, 200, 200, 200)
+EDITORS_ONLY = (LOGIN, LOGIN, 200, 403, 403, 200)
+NOBODY = (LOGIN, LOGIN, 403, 403, 403, 403)
+ADMIN_URLS = [
+    ("admin index", "get", "/admin/", STAFF_VIEW),
+    ("article changelist", "get", "/admin/articles/article/", STAFF_VIEW),
+    ("article change", "get", "/admin/articles/article/{a}/change/", STAFF_VIEW),
+    ("draft change", "get", "/admin/articles/article/{never}/change/", STAFF_VIEW),
+    ("article add", "get", "/admin/articles/article/add/", EDITORS_ONLY),
+    ("article preview", "get", "/admin/articles/article/{a}/preview/", STAFF_VIEW),
+    ("draft preview", "get", "/admin/articles/article/{never}/preview/", STAFF_VIEW),
+    ("article history", "get", "/admin/articles/article/{a}/history/", STAFF_VIEW),
+    ("article compare", "get", "/admin/articles/article/{a}/compare/{compare}", STAFF_VIEW),
+    ("article workflow GET", "get", "/admin/articles/article/{a}/workflow/submit/",
+     (LOGIN, LOGIN, 405, 405, 405, 405)),
+    ("article delete", "get", "/admin/articles/article/{a}/delete/", (*NOBODY[:5], 200)),
+    ("round changelist", "get", "/admin/reviews/reviewround/", STAFF_VIEW),
+    ("round change", "get", "/admin/reviews/reviewround/{newer}/change/", STAFF_VIEW),
+    ("round preview, newer", "get", "/admin/reviews/reviewround/{newer}/preview/", STAFF_VIEW),
+    ("round preview, withdrawn", "get", "/admin/reviews/reviewround/{withdrawn}/preview/",
+     STAFF_VIEW),
+    ("round preview, changes", "get", "/admin/reviews/reviewround/{changes}/preview/",
+     STAFF_VIEW),
+    ("round compare-live", "get", "/admin/reviews/reviewround/{newer}/compare-live/",
+     STAFF_VIEW),
+    ("round workflow GET", "get", "/admin/reviews/reviewround/{newer}/workflow/approve/",
+     (LOGIN, LOGIN, 405, 405, 405, 405)),
+    ("round add", "get", "/admin/reviews/reviewround/add/", NOBODY),
+    ("round delete", "get", "/admin/reviews/reviewround/{live}/delete/", NOBODY),
+    ("event changelist", "get", "/admin/reviews/reviewevent/", STAFF_VIEW),
+    ("event change", "get", "/admin/reviews/reviewevent/{event}/change/", STAFF_VIEW),
+    ("event delete", "get", "/admin/reviews/reviewevent/{event}/delete/", NOBODY),
+    ("event delete POST", "post", "/admin/reviews/reviewevent/{event}/delete/", NOBODY),
+    ("reference changelist", "get", "/admin/references/reference/", STAFF_VIEW),
+    ("reference add", "get", "/admin/references/reference/add/", EDITORS_ONLY),
+    ("disclaimer changelist", "get", "/admin/articles/disclaimer/", STAFF_VIEW),
+    ("disclaimer add", "get", "/admin/articles/disclaimer/add/", (*NOBODY[:5], 200)),
+    ("audience changelist", "get", "/admin/articles/audience/", STAFF_VIEW),
+    ("audience add", "get", "/admin/articles/audience/add/", (*NOBODY[:5], 200)),
+    ("board member changelist", "get", "/admin/reviews/boardmember/", STAFF_VIEW),
+    ("board member add", "get", "/admin/reviews/boardmember/add/", (*NOBODY[:5], 200)),
+    ("question changelist", "get", "/admin/articles/question/", EDITORS_ONLY),
+    ("question change", "get", "/admin/articles/question/{question}/change/", EDITORS_ONLY),
+]  # fmt: skip
+
+
+def outcome(response):
+    if response.status_code == 302 and response["Location"].startswith("/admin/login/"):
+        return LOGIN
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_urls_answer_each_role_as_the_table_says_and_never_show_hidden_text(world, role):
+    client = world.client(role)
+    wrong, leaks = [], []
+    for what, method, url, expected, shown in PUBLIC_URLS:
+        data = {"text": "Is it safe?", "audience": "patient"} if method == "post" else None
+        response = getattr(client, method)(url, data, REMOTE_ADDR=f"192.0.2.{len(wrong)}")
+        want = expected[ROLES.index(role)]
+        if outcome(response) != want:
+            wrong.append((what, outcome(response), want))
+        body = response.content.decode()
+        if shown and shown not in body:
+            wrong.append((what, f"does not show {shown}"))
+        leaks += [(what, hidden) for hidden, marker in HIDDEN.items() if marker in body]
+    assert wrong == []
+    assert leaks == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_views_answer_each_role_as_the_table_says(world, role):
+    client = world.client(role)
+    wrong, leaks = [], []
+    for what, method, template, expected in ADMIN_URLS:
+        response = getattr(client, method)(world.url(template))
+        want = expected[ROLES.index(role)]
+        if outcome(response) != want:
+            wrong.append((what, outcome(response), want))
+        if role in {"anonymous", "user"} or outcome(response) in {403, 404, LOGIN}:
+            body = response.content.decode()
+            leaks += [(what, hidden) for hidden, marker in HIDDEN.items() if marker in body]
+    assert wrong == []
+    assert leaks == []
+
+
+def test_staff_previews_do_show_the_hidden_text_so_the_leak_checks_can_fail(world):
+    client = world.client("board")
+    preview = client.get(world.url("/admin/reviews/reviewround/{newer}/preview/"))
+    draft = client.get(world.url("/admin/articles/article/{never}/preview/"))
+
+    assert HIDDEN["unapproved newer round"] in preview.content.decode()
+    assert HIDDEN["never submitted"] in draft.content.decode()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "user", "board", "board_editor"])
+def test_admin_workflow_posts_from_the_wrong_role_change_nothing(world, role):
+    client = world.client(role)
+    before = list(ReviewRound.objects.values_list("pk", "state"))
+    events = ReviewEvent.objects.count()
+
+    client.post(world.url("/admin/articles/article/{never}/workflow/submit/"))
+    client.post(world.url("/admin/articles/article/{a}/workflow/withdraw/"))
+    if role in {"anonymous", "user"}:
+        client.post(world.url("/admin/reviews/reviewround/{newer}/workflow/start_review/"))
+    client.post(world.url("/admin/reviews/reviewround/{newer}/workflow/approve/"))
+
+    assert list(ReviewRound.objects.values_list("pk", "state")) == before
+    assert ReviewEvent.objects.count() == events
+
+
+# --- Workflow actions, through the domain functions ---------------------------------------------
+C = workflow.ConflictOfInterest
+P = PermissionDenied
+# action: expected per role in ROLES order (OK, or the exception raised).
+ACTIONS = {
+    "submit": (P, P, OK, P, P, OK),
+    "start_review": (P, P, P, OK, C, OK),
+    "approve": (P, P, P, OK, C, OK),
+    "request_changes": (P, P, P, OK, OK, OK),
+    "withdraw": (P, P, OK, P, P, OK),
+}
+
+
+def run_action(world, action, user):
+    newer = world.newer_round
+    if action == "submit":
+        return workflow.submit(world.never_submitted, by=user)
+    if action == "start_review":
+        return workflow.start_review(newer, by=user)
+    if action == "withdraw":
+        return workflow.withdraw(newer, by=user)
+    # approve and request_changes need a round under review, taken there by board member bea.
+    under_review = workflow.start_review(newer, by=world.users["board"])
+    if action == "approve":
+        return workflow.approve(under_review, by=user)
+    return workflow.request_changes(under_review, by=user, note="Please fix.")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_workflow_actions_allow_and_refuse_each_role_as_the_table_says(world, action, role):
+    user = AnonymousUser() if role == "anonymous" else world.users[role]
+    expected = ACTIONS[action][ROLES.index(role)]
+    if action in {"approve", "request_changes"}:
+        workflow.start_review(world.newer_round, by=world.users["board"])
+        world.newer_round.refresh_from_db()
+        run = {
+            "approve": lambda: workflow.approve(world.newer_round, by=user),
+            "request_changes": lambda: workflow.request_changes(
+                world.newer_round, by=user, note="Please fix."
+            ),
+        }[action]
+    else:
+        run = lambda: run_action(world, action, user)  # noqa: E731
+    before = (list(ReviewRound.objects.values_list("pk", "state")), ReviewEvent.objects.count())
+
+    if expected is OK:
+        run()
+        assert ReviewEvent.objects.count() > before[1]
+    else:
+        with pytest.raises(PermissionDenied) as raised:
+            run()
+        assert type(raised.value) is expected
+        after = (list(ReviewRound.objects.values_list("pk", "state")), ReviewEvent.objects.count())
+        assert after == before
+
+
+def test_approving_the_newer_round_publishes_it_and_only_then(world):
+    client = Client()
+    assert HIDDEN["unapproved newer round"] not in client.get("/articles/published/").text
+    under_review = workflow.start_review(world.newer_round, by=world.users["board"])
+    workflow.approve(under_review, by=world.users["board"])
+
+    assert HIDDEN["unapproved newer round"] in client.get("/articles/published/").text
+    assert HIDDEN["draft edit"] not in client.get("/articles/published/").text
+    assert ReviewRound.objects.get(pk=world.newer_round.pk).state == State.APPROVED

@@ -1,0 +1,234 @@
+"""Production settings: deploy checks, security headers, cookies, sign-in throttling, 500 pages."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from config import throttle
+from tests import factories
+from tests.security.urls_that_fail import SECRET_IN_TRACEBACK
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
+
+# What an operator sets in production (docs/operations.md); DEBUG is simply not set.
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x7Gq2-production-like-secret-key-with-enough-entropy-0123456789abcdefXYZ",
+    "ALLOWED_HOSTS": "vetted.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://vetted.example.org",
+    "SITE_URL": "https://vetted.example.org",
+    "DATABASE_URL": "sqlite:////tmp/vetted-deploy-check.sqlite3",
+    "EMAIL_URL": "console://",
+}
+
+
+def production_process(*args):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "SECURE_", "DEBUG", "SECRET_KEY", "DATABASE_URL"))
+    }
+    env |= PRODUCTION_ENV
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_reports_nothing_with_the_production_environment():
+    result = production_process("check", "--deploy", "--fail-level", "DEBUG")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_production_settings_turn_on_https_only_cookies_and_hsts():
+    code = (
+        "import json, config.settings as s; print(json.dumps([s.DEBUG, s.SESSION_COOKIE_SECURE,"
+        " s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.X_FRAME_OPTIONS]))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
+    env |= PRODUCTION_ENV
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[false, true, true, true, true, 31536000, true, "DENY"]'
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/search/?q=bone", "/advisory-board/", "/admin/login/"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path, secure=True)
+
+    assert response.status_code == 200, path
+    csp = response["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in csp.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in directives.get("script-src", [])
+    assert "'unsafe-inline'" not in directives["default-src"]
+    assert "'unsafe-eval'" not in csp
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+
+
+@pytest.mark.django_db
+def test_session_and_csrf_cookies_are_secure_and_http_only(client, settings):
+    settings.SESSION_COOKIE_SECURE = True  # as config.settings sets them with DEBUG off
+    settings.CSRF_COOKIE_SECURE = True
+    user = factories.UserFactory(superuser=True, username="root")
+
+    page = client.get("/admin/login/", secure=True)
+    csrf = page.cookies["csrftoken"]
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.username, "password": PASSWORD},
+        secure=True,
+    )
+
+    assert response.status_code == 302, response.content[:500]
+    session = response.cookies["sessionid"]
+    for cookie in (csrf, session):
+        assert cookie["secure"] is True
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Lax"
+
+
+# --- Sign-in throttling -----------------------------------------------------------------------
+
+
+def sign_in(client, username, password, address="203.0.113.7"):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.fixture
+def staff(db):
+    return factories.EditorFactory(username="ed")
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    moment = {"now": 1_700_000_000.0}
+    monkeypatch.setattr(throttle, "now", lambda: moment["now"])
+    return moment
+
+
+def test_the_admin_signs_in_through_the_throttled_form():
+    from django.contrib import admin
+
+    assert admin.site.login_form is throttle.ThrottledAdminAuthenticationForm
+
+
+def test_five_failures_lock_the_account_from_that_address_even_with_the_right_password(
+    staff, clock
+):
+    client = Client()
+    for _ in range(throttle.MAX_FAILURES):
+        response = sign_in(client, "ed", "wrong")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.text
+
+    refused = sign_in(client, "ed", PASSWORD)
+
+    assert refused.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed sign-in attempts for this account. Wait 15 minutes" in refused.text
+
+
+def test_the_lock_names_the_minutes_left_and_lifts_when_the_window_passes(staff, clock):
+    client = Client()
+    for _ in range(throttle.MAX_FAILURES):
+        sign_in(client, "ed", "wrong")
+
+    clock["now"] += 14 * 60 + 1
+    assert "Wait 1 minute before" in sign_in(client, "ed", PASSWORD).text
+    assert "_auth_user_id" not in client.session
+
+    clock["now"] += 60
+    response = sign_in(client, "ed", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_four_failures_then_the_right_password_signs_in_and_resets_the_count(staff, clock):
+    client = Client()
+    for _ in range(throttle.MAX_FAILURES - 1):
+        sign_in(client, "ed", "wrong")
+
+    assert sign_in(client, "ed", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(throttle.MAX_FAILURES - 1):
+        sign_in(client, "ed", "wrong")
+    assert sign_in(client, "ed", PASSWORD).status_code == 302
+
+
+def test_the_lock_is_per_account_and_address(staff, clock):
+    other = factories.EditorFactory(username="ed2")
+    for _ in range(throttle.MAX_FAILURES):
+        sign_in(Client(), "ed", "wrong", address="203.0.113.7")
+
+    assert sign_in(Client(), "ed", PASSWORD, address="198.51.100.9").status_code == 302
+    assert sign_in(Client(), other.username, PASSWORD, address="203.0.113.7").status_code == 302
+    # The username is matched without regard to case or surrounding spaces.
+    assert "Too many failed" in sign_in(Client(), " ED ", PASSWORD).text
+
+
+def test_unknown_accounts_are_throttled_too(db, clock):
+    for _ in range(throttle.MAX_FAILURES):
+        sign_in(Client(), "nobody", "guess")
+
+    assert "Too many failed" in sign_in(Client(), "nobody", "guess").text
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.security.urls_that_fail")
+def test_a_server_error_renders_the_plain_500_page_without_a_traceback(settings):
+    assert settings.DEBUG is False
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/__test__/explode/")
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    for leak in (SECRET_IN_TRACEBACK, "Traceback", "RuntimeError", "File &quot;", 'File "'):
+        assert leak not in response.text
+    assert response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_the_plain_404_page(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "Traceback" not in response.text
+    assert "URLconf" not in response.text
