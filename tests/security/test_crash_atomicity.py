@@ -14,7 +14,8 @@ from tests import factories
 
 Action = ReviewEvent.Action
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: a plain flush after another transactional test would leave no role groups.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class Crash(Exception):
