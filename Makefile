@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format check install install-dev clean
+.PHONY: run test lint format check install install-dev clean bench
 
 # The stamps record which requirements were installed, so a changed file reinstalls.
 $(VENV)/.stamp-run: requirements.txt
@@ -42,6 +42,11 @@ format: $(VENV)/.stamp-dev
 check: $(VENV)/.stamp-dev
 	DEBUG=1 $(PY) manage.py check
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+## Benchmark the article page against the framework's limit and a Wagtail peer (bench/README.md).
+## Needs PostgreSQL and Redis on 127.0.0.1; BENCH_ARGS="--quick" for a smoke run.
+bench: $(VENV)/.stamp-run
+	$(PY) -m bench.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis staticfiles

@@ -1,0 +1,137 @@
+"""Two app servers, one database, one Redis: an approval shows on the other server at once.
+
+Two gunicorn servers run on loopback against one PostgreSQL database this test creates and one
+Redis cache (a database and key prefix of its own). Both serve the demo article, so each has
+it cached; then a new round is submitted and approved by a separate process, as an editor and
+a board member would, and the very next request to either server must show the new text.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from bench import lib
+
+pytestmark = pytest.mark.postgres
+
+REDIS_DB = 7
+SLUG = "vitamin-d-and-k2-for-osteoporosis"
+PATHS = [f"/articles/{SLUG}/", f"/articles/{SLUG}/?audience=clinician"]
+
+APPROVE_NEW_ROUND = """
+import reversion
+from django.contrib.auth import get_user_model
+from articles.models import Article
+from reviews import workflow
+User = get_user_model()
+editor, board = User.objects.get(username="editor"), User.objects.get(username="aexample")
+article = Article.objects.get(slug="{slug}")
+with reversion.create_revision():
+    reversion.set_user(editor)
+    article.body = "{marker}\\n\\n" + article.body
+    article.save()
+review_round = workflow.submit(article, by=editor, note="Bench: new text.")
+workflow.start_review(review_round, by=board)
+workflow.approve(review_round, by=board, note="Bench approval.")
+print("approved round", review_round.number)
+"""
+
+
+@pytest.fixture
+def redis_or_skip():
+    if lib.redis_answers():
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        pytest.fail("Redis does not answer at 127.0.0.1:6379 and REQUIRE_POSTGRES=1.")
+    pytest.skip("needs Redis at 127.0.0.1:6379 (the shared cache of the two servers)")
+
+
+def manage(env, *words):
+    result = subprocess.run(
+        [str(lib.VENV_PYTHON), "manage.py", *words],
+        cwd=lib.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
+    name = lib.new_database_name("two")
+    prefix = f"vtwo-{secrets.token_hex(6)}"
+    work = Path(tempfile.mkdtemp(prefix="vetted-two-"))
+    servers = []
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}},
+        "PYTHONPATH": str(lib.ROOT),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_STATIC_ROOT": str(work / "static"),
+        "DEBUG": "0",
+        "SECRET_KEY": lib.secret_key(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"{lib.PG_URL}/{name}",
+        "CACHE_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "CACHE_KEY_PREFIX": prefix,
+        "EMAIL_URL": "locmem://",
+    }
+    try:
+        lib.create_database(name)
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_demo")
+        manage(env, "collectstatic", "--noinput", "-v0")
+        gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
+        for label in ("a", "b"):
+            server = lib.Server(
+                f"server-{label}",
+                gunicorn,
+                "config.wsgi",
+                env,
+                log_dir=work,
+                extra=["--workers", "1"],
+            )
+            servers.append(server)
+            server.wait_ready("/healthz", timeout=60)
+        server_a, server_b = servers
+
+        # Both servers read the article, so the shared cache holds both audiences' pages.
+        etags = {}
+        for server in servers:
+            for path in PATHS:
+                for _ in range(2):
+                    status, body, headers = lib.http_get(server.base + path)
+                    assert status == 200, server.log_path.read_text()[-3000:]
+                    assert b"Bench marker" not in body
+                etags[path] = headers["ETag"]
+        cached = lib.redis_commands(["SELECT", REDIS_DB], ["KEYS", f"{prefix}:*article-page*"])
+        assert cached.count(b"article-page") == len(PATHS), cached
+
+        marker = f"Bench marker {secrets.token_hex(4)}: this sentence is new."
+        out = manage(env, "shell", "-c", APPROVE_NEW_ROUND.format(slug=SLUG, marker=marker))
+        assert "approved round 2" in out
+
+        # The very next request to server B, and to A, shows the approved text: no waiting.
+        for server in (server_b, server_a):
+            for path in PATHS:
+                status, body, _ = lib.http_get(server.base + path)
+                assert status == 200
+                assert marker.encode() in body, f"{server.name} served stale {path}"
+                # A reader holding the old page's ETag gets the new page, not "not modified".
+                status, body, _ = lib.http_get(
+                    server.base + path, headers={"If-None-Match": etags[path]}
+                )
+                assert status == 200 and marker.encode() in body
+    finally:
+        for server in servers:
+            server.stop()
+        lib.drop_database(name)
+        lib.redis_delete_prefix(REDIS_DB, prefix)
+        shutil.rmtree(work, ignore_errors=True)
