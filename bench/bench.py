@@ -54,7 +54,7 @@ TARGETS = {"vetted": 0.8, "vetted-nocache": 0.25}
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every target (3)")
-    parser.add_argument("--duration", type=float, default=2, help="seconds per wrk run (2)")
+    parser.add_argument("--duration", type=int, default=2, help="seconds per wrk run (2)")
     parser.add_argument(
         "--concurrency", default="2,8,32", help="wrk connections, comma-separated (2,8,32)"
     )

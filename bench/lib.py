@@ -270,7 +270,7 @@ def wrk(url, *, connections, duration, threads=2, script=None, script_args=(), t
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{duration}s",
+        f"-d{int(duration)}s",
         f"--timeout={timeout_s}s",
         "--latency",
     ]
