@@ -101,11 +101,33 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="article_title_present"),
         ]
 
+    # The draft's own fields that readers' pages depend on; everything else reaches readers
+    # only through a review round's frozen snapshot.
+    PAGE_FIELDS = ("slug", "allow_pending_publication", "review_interval_months")
+
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        article.remember_page_fields()
+        return article
+
+    def remember_page_fields(self):
+        """Note the page fields as they are now (as loaded, or as just saved)."""
+        self._saved_page_fields = {name: self.__dict__.get(name) for name in self.PAGE_FIELDS}
+
+    def saved_page_fields(self):
+        """The page fields as last loaded or saved, or None when unknown."""
+        return getattr(self, "_saved_page_fields", None)
+
+    def page_fields_changed(self):
+        saved = self.saved_page_fields()
+        return saved is None or any(saved[name] != getattr(self, name) for name in saved)
 
 
 class DisclaimerQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from articles.models import Disclaimer
 
 def connect():
     for signal in (post_save, post_delete):
-        signal.connect(pagecache.bump_generation, sender=Disclaimer, dispatch_uid=f"disc-{signal}")
+        signal.connect(pagecache.site_changed, sender=Disclaimer, dispatch_uid=f"disc-{signal}")
     m2m_changed.connect(
-        pagecache.bump_generation, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
+        pagecache.site_changed, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
     )

@@ -4,6 +4,7 @@ The article page is rendered from the HTML frozen in the round (no Markdown work
 and cached per (round, audience) in the shared cache.
 """
 
+import hashlib
 import json
 
 from django.core.cache import cache
@@ -40,15 +41,10 @@ def published_rounds():
     return ReviewRound.objects.published().select_related("article")
 
 
-def published_round_or_404(slug):
-    # The rendered HTML (tens of kilobytes of JSON) is loaded only when a page is rendered,
-    # not on the cache hits and 304s that make up most requests.
-    review_round = (
-        published_rounds()
-        .filter(article__slug=slug)
-        .defer("rendered", "search_body", "search_vector")
-        .first()
-    )
+def published_round_or_404(slug, *, with_rendered=False):
+    # The rendered HTML (tens of kilobytes of JSON) is loaded only to render the article page.
+    deferred = ["search_body", "search_vector"] + ([] if with_rendered else ["rendered"])
+    review_round = published_rounds().filter(article__slug=slug).defer(*deferred).first()
     if review_round is None:
         raise Http404("No published article has that address.")
     return review_round
@@ -92,29 +88,47 @@ def topic_detail(request, slug):
 
 @require_safe
 def article_detail(request, slug):
-    review_round = published_round_or_404(slug)
-    audience = choose_audience(request, review_round)
-    site_generation = pagecache.generation()
-    etag = pagecache.etag(review_round, audience, site_generation)
-    last_modified = review_round.decided_at or review_round.submitted_at
-
+    chosen = (
+        request.GET.get("audience")
+        or request.COOKIES.get(AUDIENCE_COOKIE)
+        or pagecache.DEFAULT_AUDIENCE
+    )
+    found = pagecache.lookup(slug, chosen)
+    page = found.page or render_and_cache_page(request, found)
     response = get_conditional_response(
-        request, etag=etag, last_modified=int(last_modified.timestamp())
+        request, etag=page.etag, last_modified=int(page.last_modified)
     )
     if response is None:
-        key = pagecache.page_key(review_round, audience, site_generation)
-        html = cache.get(key)
-        if html is None:
-            html = render_article_page(request, review_round, audience)
-            cache.set(key, html, pagecache.PAGE_TIMEOUT)
-        response = HttpResponse(html)
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(last_modified.timestamp())
-    if request.GET.get("audience") == audience:
+        response = HttpResponse(page.html)
+        response["ETag"] = page.etag
+        response["Last-Modified"] = http_date(page.last_modified)
+    if request.GET.get("audience") == page.audience:
         response.set_cookie(
-            AUDIENCE_COOKIE, audience, max_age=AUDIENCE_COOKIE_AGE, samesite="Lax", httponly=True
+            AUDIENCE_COOKIE,
+            page.audience,
+            max_age=AUDIENCE_COOKIE_AGE,
+            samesite="Lax",
+            httponly=True,
         )
     return public_cache_headers(request, response)
+
+
+def render_and_cache_page(request, found):
+    """Render the page a cache lookup missed, and cache it when the audience asked for is real."""
+    review_round = published_round_or_404(found.slug, with_rendered=True)
+    audience = choose_audience(request, review_round)
+    html = render_article_page(request, review_round, audience).encode()
+    page = pagecache.Page(
+        etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
+        last_modified=(review_round.decided_at or review_round.submitted_at).timestamp(),
+        audience=audience,
+        html=html,
+    )
+    # An unknown audience (a mistyped link, an old cookie) is answered but not cached, so
+    # requests cannot fill the cache with copies of one page.
+    if found.audience in (audience, pagecache.DEFAULT_AUDIENCE):
+        found.store(page)
+    return page
 
 
 def render_article_page(request, review_round, audience):

@@ -79,10 +79,11 @@ class ReviewRoundQuerySet(models.QuerySet):
             | Q(state__in=OPEN_STATES, article__allow_pending_publication=True)
         )
 
-    def published(self):
-        """The one round per article that readers see: the newest visible round.
+    def newest_visible(self):
+        """Per article, the newest round a reader may be shown: the one to publish.
 
-        This is the only way the public pages read review data.
+        Only the workflow uses this, to decide which round `is_published` marks; it scans every
+        round of the article, so readers' pages use published() instead.
         """
         newest = (
             ReviewRound.objects.visible()
@@ -91,6 +92,13 @@ class ReviewRoundQuerySet(models.QuerySet):
             .values("pk")[:1]
         )
         return self.filter(pk=Subquery(newest))
+
+    def published(self):
+        """The one round per article that readers see (kept by reviews.workflow.publish).
+
+        This is the only way the public pages read review data.
+        """
+        return self.filter(is_published=True)
 
     def search(self, text):
         """Rounds matching `text`, best first, each annotated with a highlighted `snippet`."""
@@ -138,6 +146,9 @@ class ReviewRound(models.Model):
     # also a weighted tsvector of title, summary and body (see reviews.search).
     search_body = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Whether readers see this round now: the article's newest visible round. Written only by
+    # reviews.workflow.publish, in the transaction that changes what is visible.
+    is_published = models.BooleanField(default=False, editable=False)
 
     objects = ReviewRoundQuerySet.as_manager()
 
@@ -155,6 +166,12 @@ class ReviewRound(models.Model):
                 name="reviewround_one_open_per_article",
             ),
             models.UniqueConstraint(fields=["article", "number"], name="reviewround_unique_number"),
+            # Also the index that finds an article's published round.
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(is_published=True),
+                name="reviewround_one_published_per_article",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=State.values), name="reviewround_state_valid"
             ),
@@ -164,7 +181,17 @@ class ReviewRound(models.Model):
                 name="reviewround_approval_recorded",
             ),
         ]
-        indexes = [models.Index(fields=["article", "state", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["article", "state", "submitted_at"]),
+            # The review queue's order.
+            models.Index(fields=["submitted_at", "id"], name="reviewround_queue_order"),
+            # The newest published rounds (home page, feeds, topic pages).
+            models.Index(
+                fields=["-decided_at", "-submitted_at"],
+                condition=Q(is_published=True),
+                name="reviewround_published_recent",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.article} — round {self.number} ({self.get_state_display()})"

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from reversion.models import Version
 
+from articles import pagecache
 from articles.models import Article, Audience
 from articles.rendering import check
 from references.citations import cited_keys
@@ -140,6 +141,7 @@ def submit(article, *, by, note=""):
         ReviewEvent.objects.create(
             round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note
         )
+        publish(article)
         transaction.on_commit(lambda: notifications.round_submitted(review_round))
     return review_round
 
@@ -237,13 +239,43 @@ def wrote_round(review_round, user):
 def _transition(review_round, action, *, by, note="", fields=None):
     _require_permission(by, action)
     with transaction.atomic():
+        # The article first, then the round: the same order as submit(), so the two never
+        # deadlock, and what is published is decided by one transaction at a time.
+        article = Article.objects.select_for_update().get(pk=review_round.article_id)
         locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+        locked.article = article
         if action in INDEPENDENT_ACTIONS and wrote_round(locked, by):
             raise ConflictOfInterest(
                 f"{by.get_username()} submitted or edited round {locked.number} of "
                 f"“{locked.article}”, so another board member must review it."
             )
-        return _change_state(locked, action, by=by, note=note, fields=fields)
+        changed = _change_state(locked, action, by=by, note=note, fields=fields)
+        publish(article)
+        return changed
+
+
+def publish(article, *, previous_slug=None):
+    """Mark the article's newest visible round as the one readers see (or none).
+
+    Called in the transaction of every change to what is visible: each transition, and saving
+    the article's pending-publication setting. Once that transaction commits, the cached pages
+    at the article's address (and at `previous_slug`, after a change of address) go stale.
+    """
+    with transaction.atomic():
+        newest = (
+            ReviewRound.objects.visible()
+            .filter(article=article)
+            .order_by("-submitted_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        stale = ReviewRound.objects.filter(article=article, is_published=True)
+        if newest is not None:
+            stale = stale.exclude(pk=newest)
+        stale.update(is_published=False)
+        if newest is not None:
+            ReviewRound.objects.filter(pk=newest, is_published=False).update(is_published=True)
+    pagecache.articles_changed(*{article.slug, previous_slug or article.slug})
 
 
 def _change_state(locked_round, action, *, by, note="", fields=None):

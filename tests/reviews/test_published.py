@@ -1,15 +1,24 @@
 """What readers see: the newest approved round, or a newer open one where the article allows it."""
 
 import datetime
+import importlib
 
 import pytest
 import reversion
+from django.apps import apps
 
 from reviews import workflow
 from reviews.models import ReviewRound, State, add_months
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def published_matches_the_rule(db):
+    """After every test here, the stored is_published marks exactly what the rule selects."""
+    yield
+    assert set(ReviewRound.objects.published()) == set(ReviewRound.objects.newest_visible())
 
 
 @pytest.fixture
@@ -114,3 +123,45 @@ def test_next_review_is_due_one_interval_after_approval(article, editor, board_m
 )
 def test_add_months_clamps_to_month_end(start, months, due):
     assert add_months(start, months) == due
+
+
+def test_saving_the_pending_setting_publishes_or_unpublishes_the_open_round(
+    article, editor, board_member
+):
+    approved = approve_current(article, editor, board_member)
+    edit(article, editor, title="Rewritten question?")
+    pending = workflow.submit(article, by=editor)
+    edit(article, editor, allow_pending_publication=True)
+    assert list(ReviewRound.objects.published()) == [pending]
+    edit(article, editor, allow_pending_publication=False)
+    assert list(ReviewRound.objects.published()) == [approved]
+
+
+def test_an_article_loaded_afresh_and_saved_keeps_its_published_round(
+    article, editor, board_member
+):
+    approved = approve_current(article, editor, board_member)
+    fresh = type(article).objects.get(pk=article.pk)
+    fresh.allow_pending_publication = True
+    fresh.save()
+    assert list(ReviewRound.objects.published()) == [approved]
+
+
+def test_the_migration_marks_what_the_workflow_would(editor, board_member, audiences):
+    for slug, pending in [("a", False), ("b", True), ("c", False)]:
+        article = factories.ArticleFactory(
+            created_by=editor, slug=slug, allow_pending_publication=pending
+        )
+        approve_current(article, editor, board_member)
+        edit(article, editor, summary="Second take.")
+        workflow.submit(article, by=editor)
+    expected = set(ReviewRound.objects.published())
+    ReviewRound.objects.update(is_published=False)
+    migration = importlib.import_module("reviews.migrations.0005_published_round")
+    migration.mark_published(apps, schema_editor=None)
+    assert set(ReviewRound.objects.published()) == expected
+    assert {r.article.slug: r.state for r in expected} == {
+        "a": State.APPROVED,
+        "b": State.SUBMITTED,
+        "c": State.APPROVED,
+    }

@@ -328,11 +328,14 @@ def test_workflow_actions_allow_and_refuse_each_role_as_the_table_says(world, ac
         assert after == before
 
 
-def test_approving_the_newer_round_publishes_it_and_only_then(world):
+def test_approving_the_newer_round_publishes_it_and_only_then(
+    world, django_capture_on_commit_callbacks
+):
     client = Client()
     assert HIDDEN["unapproved newer round"] not in client.get("/articles/published/").text
     under_review = workflow.start_review(world.newer_round, by=world.users["board"])
-    workflow.approve(under_review, by=world.users["board"])
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(under_review, by=world.users["board"])
 
     assert HIDDEN["unapproved newer round"] in client.get("/articles/published/").text
     assert HIDDEN["draft edit"] not in client.get("/articles/published/").text

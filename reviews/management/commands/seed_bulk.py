@@ -495,6 +495,8 @@ class Command(BaseCommand):
                     "approver_name": member.display_name,
                     "approver_credentials": member.credentials,
                     "search_body": variant["search_body"],
+                    # Every round is approved, so readers see each article's last one.
+                    "is_published": number == len(draft["variants"]),
                 }
             )
         ids = self.insert_rounds(rounds)
@@ -531,7 +533,7 @@ class Command(BaseCommand):
         "id", "article_id", "number", "state", "revision_id", "snapshot", "rendered",
         "snapshot_sha256", "note", "submitted_by_id", "submitted_at", "reviewer_id",
         "decided_by_id", "decided_at", "decision_note", "approver_name", "approver_credentials",
-        "search_body",
+        "search_body", "is_published",
     ]  # fmt: skip
 
     def insert_rounds(self, rounds):
@@ -704,8 +706,8 @@ class Command(BaseCommand):
             )
             if rebuild:
                 cursor.execute(
-                    "CREATE INDEX reviewround_search_vector_gin "
-                    "ON reviews_reviewround USING gin (search_vector)"
+                    "CREATE INDEX reviewround_search_vector_gin ON reviews_reviewround "
+                    "USING gin (search_vector) WHERE is_published"
                 )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

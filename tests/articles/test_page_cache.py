@@ -1,0 +1,187 @@
+"""The shared page cache: zero-SQL hits, and never a stale page after a change commits.
+
+Changes reach the cache when their transaction commits, so tests that change what readers see
+run the commit callbacks (django_capture_on_commit_callbacks(execute=True)), as a real commit
+would.
+"""
+
+import pytest
+import reversion
+from django.core.cache import cache
+from django.db import transaction
+
+from articles import pagecache
+from reviews import workflow
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/bones/"
+
+
+@pytest.fixture
+def article(editor, audiences):
+    return factories.ArticleFactory(
+        created_by=editor,
+        slug="bones",
+        body="Shared fact.\n\n::: audience clinician\nWords for clinicians.\n:::\n",
+    )
+
+
+@pytest.fixture
+def approved(article, editor, board_member):
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    return workflow.approve(review_round, by=board_member)
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a block's commit callbacks at its end, as committing its transaction would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def edit(article, editor, **changes):
+    for name, value in changes.items():
+        setattr(article, name, value)
+    with reversion.create_revision():
+        reversion.set_user(editor)
+        article.save()
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie"),
+    [("", None), ("?audience=clinician", None), ("", "clinician"), ("?audience=patient", "x")],
+)
+def test_a_cached_page_is_served_without_any_sql(
+    client, approved, django_assert_num_queries, query, cookie
+):
+    if cookie:
+        client.cookies["audience"] = cookie
+    first = client.get(URL + query)
+    with django_assert_num_queries(0):
+        again = client.get(URL + query)
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_conditional_request_gets_304_from_the_cache_without_sql(
+    client, approved, django_assert_num_queries
+):
+    etag = client.get(URL)["ETag"]
+    with django_assert_num_queries(0):
+        assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_an_unknown_audience_is_answered_with_the_default_but_not_cached(client, approved):
+    response = client.get(URL + "?audience=nonsense")
+    assert response.status_code == 200
+    assert "Words for clinicians." not in response.content.decode()
+    assert "audience" not in response.cookies
+    assert cache.get(pagecache.page_key("bones", "nonsense")) is None
+
+
+def test_an_unknown_address_is_not_cached(client, approved):
+    assert client.get("/articles/no-such-article/").status_code == 404
+    assert cache.get(pagecache.page_key("no-such-article", "")) is None
+
+
+def test_a_transition_changes_cached_pages_only_once_it_commits(
+    client, article, editor, board_member, committed
+):
+    edit(article, editor, allow_pending_publication=True)
+    review_round = workflow.submit(article, by=editor)
+    assert "Pending review." in client.get(URL).content.decode()
+    workflow.start_review(review_round, by=board_member)
+    with committed():
+        workflow.approve(review_round, by=board_member)
+        # Not yet committed: other readers still get the page they had.
+        assert "Pending review." in client.get(URL).content.decode()
+    assert "Pending review." not in client.get(URL).content.decode()
+
+
+def test_a_rolled_back_transition_leaves_cached_pages_alone(
+    client, approved, article, editor, board_member, django_capture_on_commit_callbacks
+):
+    edit(article, editor, summary="A second take.")
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    before = client.get(URL)["ETag"]
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            workflow.approve(review_round, by=board_member)
+            raise RuntimeError("the request failed after approving")
+    assert callbacks == []
+    assert client.get(URL)["ETag"] == before
+
+
+def test_a_page_rendered_from_data_read_before_a_change_is_never_served_after_it(
+    client, approved, article, editor, board_member, committed
+):
+    # A slow reader looks up the cache and reads the old round from the database...
+    slow = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)
+    old_page = pagecache.Page(etag='"old"', last_modified=0, audience="patient", html=b"old")
+    # ...meanwhile a newer round is approved and committed...
+    edit(article, editor, summary="A second take.")
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    with committed():
+        workflow.approve(review_round, by=board_member)
+    # ...and only then does the slow reader store what it rendered.
+    slow.store(old_page)
+    assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is None
+    assert client.get(URL).content != b"old"
+
+
+def test_losing_the_cache_tokens_never_revives_an_old_page(client, approved):
+    client.get(URL)
+    stored_tokens, _ = cache.get(pagecache.page_key("bones", ""))
+    cache.delete_many([pagecache.SITE_KEY, pagecache.article_key("bones")])
+    found = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)
+    assert found.page is None
+    assert found.tokens != stored_tokens
+    assert None not in found.tokens
+
+
+def test_a_new_address_takes_effect_at_once_and_the_old_one_stops(
+    client, approved, article, editor, committed
+):
+    assert client.get(URL).status_code == 200
+    with committed():
+        edit(article, editor, slug="bone-health")
+    assert client.get(URL).status_code == 404
+    assert client.get("/articles/bone-health/").status_code == 200
+
+
+def test_allowing_pending_publication_shows_the_pending_round_at_once(
+    client, approved, article, editor, committed
+):
+    edit(article, editor, summary="A second take.")
+    workflow.submit(article, by=editor)
+    assert "Pending review." not in client.get(URL).content.decode()
+    with committed():
+        edit(article, editor, allow_pending_publication=True)
+    assert "Pending review." in client.get(URL).content.decode()
+    with committed():
+        edit(article, editor, allow_pending_publication=False)
+    assert "Pending review." not in client.get(URL).content.decode()
+
+
+def test_a_new_review_interval_moves_the_due_date_at_once(
+    client, approved, article, editor, committed
+):
+    due = approved.next_review_due.strftime("%-d %B %Y")
+    assert due in client.get(URL).content.decode()
+    with committed():
+        edit(article, editor, review_interval_months=6)
+    assert due not in client.get(URL).content.decode()
+
+
+def test_saving_only_the_draft_text_keeps_cached_pages(
+    client, approved, article, editor, django_capture_on_commit_callbacks
+):
+    client.get(URL)
+    with django_capture_on_commit_callbacks() as callbacks:
+        edit(article, editor, body="An unreviewed rewrite.")
+    assert callbacks == []
+    assert "An unreviewed rewrite." not in client.get(URL).content.decode()
