@@ -9,6 +9,7 @@ import json
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,15 +21,18 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles import pagecache
 from articles.forms import QuestionForm
-from articles.models import Article, Disclaimer, Page, Question, Topic
+from articles.models import Disclaimer, Page, Question, Topic
 from articles.rendering import render_markdown
 from articles.structured_data import article_api_data, article_json_ld
 from reviews.models import ReviewRound, State
+from reviews.search import MAX_RANKED
 
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 PUBLIC_MAX_AGE = 300
 SEARCH_PAGE_SIZE = 10
+HOME_PAGE_SIZE = 20
+TOPIC_PAGE_SIZE = 20
 QUESTION_LIMIT = 5  # questions per address per hour
 STEPS = [
     (State.SUBMITTED, "Submitted"),
@@ -39,6 +43,13 @@ STEPS = [
 
 def published_rounds():
     return ReviewRound.objects.published().select_related("article")
+
+
+def listed_rounds():
+    """Published rounds for lists of articles: without the rendered pages and search text."""
+    return published_rounds().defer(
+        "rendered", "search_body", "search_vector", "article__body", "article__evidence_note"
+    )
 
 
 def published_round_or_404(slug, *, with_rendered=False):
@@ -70,10 +81,10 @@ def public_cache_headers(request, response):
 
 @require_safe
 def home(request):
-    rounds = published_rounds().order_by("-decided_at", "-submitted_at")[:20]
+    rounds = listed_rounds().order_by("-decided_at", "-submitted_at")[:HOME_PAGE_SIZE]
     topics = Topic.objects.filter(
-        articles__in=Article.objects.filter(review_rounds__in=ReviewRound.objects.published())
-    ).distinct()
+        Exists(ReviewRound.objects.published().filter(article__topics=OuterRef("pk")))
+    )
     response = render(request, "articles/home.html", {"rounds": rounds, "topics": topics})
     return public_cache_headers(request, response)
 
@@ -81,8 +92,9 @@ def home(request):
 @require_safe
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    rounds = published_rounds().filter(article__topics=topic).order_by("-decided_at")
-    response = render(request, "articles/topic_detail.html", {"topic": topic, "rounds": rounds})
+    rounds = listed_rounds().filter(article__topics=topic).order_by("-decided_at", "-pk")
+    page = Paginator(rounds, TOPIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    response = render(request, "articles/topic_detail.html", {"topic": topic, "page": page})
     return public_cache_headers(request, response)
 
 
@@ -185,9 +197,10 @@ def render_article_page(request, review_round, audience):
 @require_safe
 def search(request):
     text = request.GET.get("q", "")
-    results = published_rounds().search(text) if text.strip() else ReviewRound.objects.none()
+    results = listed_rounds().search(text) if text.strip() else ReviewRound.objects.none()
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    response = render(request, "articles/search.html", {"q": text[:200], "page": page})
+    context = {"q": text[:200], "page": page, "more_than": MAX_RANKED}
+    response = render(request, "articles/search.html", context)
     return public_cache_headers(request, response)
 
 

@@ -6,6 +6,7 @@ Views here parse input and call reviews.workflow; the rules live there.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
@@ -346,14 +347,27 @@ class ArticleAdmin(VersionAdmin):
         return TemplateResponse(request, "admin/reviews/preview.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
+        # One page of versions, without their stored text. Reversion's own history view is
+        # skipped: it loads every version whole and reverses a URL for each.
         versions = (
             Version.objects.get_for_object_reference(Article, object_id)
             .select_related("revision__user")
+            .only(
+                "object_id",
+                "revision__date_created",
+                "revision__comment",
+                "revision__user__username",
+            )
             .order_by("-revision__date_created", "-pk")
         )
-        compare_url = reverse("admin:articles_article_compare", args=[object_id])
-        extra_context = {**(extra_context or {}), "versions": versions, "compare_url": compare_url}
-        return super().history_view(request, object_id, extra_context)
+        page = Paginator(versions, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        extra_context = {
+            **(extra_context or {}),
+            "versions": page.object_list,
+            "versions_page": page,
+            "compare_url": reverse("admin:articles_article_compare", args=[object_id]),
+        }
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
 
     def compare_view(self, request, object_id):
         article = get_object_or_404(Article, pk=object_id)
@@ -389,6 +403,9 @@ def version_label(version):
     saved = localtime(revision.date_created)
     return f"version {version.pk}, saved {saved:%Y-%m-%d %H:%M} by {author}"
 
+
+# Versions listed per page of an article's history.
+HISTORY_PAGE_SIZE = 50
 
 # How many of an article's newest versions are searched for the one an editor opened.
 CONFLICT_HISTORY = 50
@@ -513,6 +530,8 @@ class ReviewRoundAdmin(admin.ModelAdmin):
     list_select_related = ["article", "submitted_by", "reviewer"]
     search_fields = ["article__title", "note"]
     ordering = ["submitted_at", "pk"]
+    # Counting every round ever submitted costs more than the rest of the page at scale.
+    show_full_result_count = False
     inlines = [ReviewEventInline]
     change_form_template = "admin/reviews/reviewround/change_form.html"
     fields = [
@@ -540,6 +559,15 @@ class ReviewRoundAdmin(admin.ModelAdmin):
     @admin.display(description="Waiting")
     def waiting(self, review_round):
         return timesince(review_round.submitted_at) if review_round.state in OPEN_STATES else "—"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            # The list shows none of the frozen text; leave its JSON in the database.
+            queryset = queryset.defer(
+                "snapshot", "rendered", "search_body", "search_vector", "article__body"
+            )
+        return queryset
 
     def has_add_permission(self, request):
         return False

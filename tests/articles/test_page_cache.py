@@ -107,10 +107,13 @@ def test_a_rolled_back_transition_leaves_cached_pages_alone(
     review_round = workflow.submit(article, by=editor)
     workflow.start_review(review_round, by=board_member)
     before = client.get(URL)["ETag"]
-    with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            workflow.approve(review_round, by=board_member)
-            raise RuntimeError("the request failed after approving")
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        workflow.approve(review_round, by=board_member)
+        raise RuntimeError("the request failed after approving")
     assert callbacks == []
     assert client.get(URL)["ETag"] == before
 

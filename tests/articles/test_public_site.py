@@ -300,6 +300,25 @@ def test_home_lists_topics_of_published_articles_only(client, approved, article,
     assert approved.snapshot["article"]["title"] in topic_page
 
 
+def test_topic_pages_are_paged_newest_first(client, editor, board_member, audiences, monkeypatch):
+    monkeypatch.setattr("articles.views.TOPIC_PAGE_SIZE", 2)
+    topic = factories.TopicFactory(slug="bones", name="Bones")
+    for number in range(3):
+        article = factories.ArticleFactory(
+            created_by=editor, slug=f"a{number}", title=f"Question {number}?"
+        )
+        article.topics.add(topic)
+        review_round = workflow.submit(article, by=editor)
+        workflow.start_review(review_round, by=board_member)
+        workflow.approve(review_round, by=board_member)
+    first = client.get("/topics/bones/").content.decode()
+    assert first.index("Question 2?") < first.index("Question 1?")
+    assert "Question 0?" not in first
+    assert "Page 1 of 2" in first
+    second = client.get("/topics/bones/?page=2").content.decode()
+    assert "Question 0?" in second and "Question 2?" not in second
+
+
 def test_board_page_lists_active_members_with_conflicts(client, board_member):
     factories.BoardMemberFactory(user__username="gone", display_name="Dr Gone", active=False)
     board_member.board_member.conflicts = "Consults for a vitamin maker."

@@ -105,3 +105,28 @@ def test_search_uses_the_gin_index(editor, board_member, audiences):
         )
         (definition,) = cursor.fetchone()
     assert "gin (search_vector)" in definition
+
+
+@pytest.mark.postgres
+def test_the_index_holds_only_published_rounds(editor, board_member, audiences):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'reviewround_search_vector_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert definition.endswith("WHERE is_published")
+
+
+@pytest.mark.postgres
+def test_a_very_common_word_ranks_a_bounded_number_of_matches(
+    client, editor, board_member, audiences, monkeypatch
+):
+    monkeypatch.setattr("reviews.search.MAX_RANKED", 3)
+    monkeypatch.setattr("articles.views.MAX_RANKED", 3)
+    for index in range(5):
+        publish(editor, board_member, f"zinc-{index}", f"Zinc question {index}?")
+    page = client.get("/search/", {"q": "zinc"}).content.decode()
+    assert len(results(client, "zinc")) == 3
+    assert "More than 3 results for “zinc”" in page
+    publish(editor, board_member, "iron", "Iron question?")
+    assert "1 result for “iron”." in client.get("/search/", {"q": "iron"}).content.decode()

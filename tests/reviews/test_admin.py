@@ -820,6 +820,28 @@ def test_history_of_a_single_version_offers_nothing_to_compare(client, editor, a
     assert "Compare the chosen versions" not in page
 
 
+def test_long_history_is_paged_with_constant_queries(
+    client, editor, article, monkeypatch, django_assert_max_num_queries
+):
+    monkeypatch.setattr("reviews.admin.HISTORY_PAGE_SIZE", 4)
+    for number in range(9):
+        save_as(editor, article, summary=f"Take {number}.")
+    client = logged_in(client, editor)
+    client.get(history_url(article))  # the session and permission caches warm up
+    with django_assert_max_num_queries(12) as captured:
+        page = client.get(history_url(article)).content.decode()
+    first_count = len(captured)
+    assert page.count('name="from"') == 4
+    assert "Page 1 of 3 (10 versions)" in page
+    last = client.get(history_url(article) + "?page=3").content.decode()
+    assert last.count('name="from"') == 2
+    assert "Created by a test factory." in last
+    for number in range(20):
+        save_as(editor, article, summary=f"Later take {number}.")
+    with django_assert_max_num_queries(first_count):
+        client.get(history_url(article))
+
+
 def test_history_is_visible_to_the_board(client, board_member, article):
     response = logged_in(client, board_member).get(history_url(article))
     assert response.status_code == 200
