@@ -1,7 +1,6 @@
 """The shared cache of rendered article pages.
 
-A cached page is looked up by (slug, audience) together with two generation tokens in a single
-`get_many`, so a cache hit costs one round trip to the cache and no SQL at all:
+A cached page is looked up by (slug, audience) together with two generation tokens:
 
 - the site token changes when site-wide content on every page changes (disclaimers);
 - the article token changes when what readers see of one article changes (every workflow
@@ -12,22 +11,30 @@ database. Tokens change only after the writing transaction commits, so a page re
 data read before a change carries an old token and is never served after it. Tokens are random,
 not counters, so losing them (a flushed cache) can never make an old page look current.
 
-The cache may be Redis shared by many app servers; with the dummy cache every request renders.
+On Redis (config.cache), each process also keeps its own copy of the tokens and of the pages it
+served last, and Redis reports every change to a token on a connection the process listens on
+(see config.cache.InvalidationListener). A hit then costs no round trip at all, and a change
+made through any app server still shows at once on every other. Elsewhere a hit costs one
+get_many; with the dummy cache every request renders.
 """
 
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 
 SITE_KEY = "vetted:page-generation"
+ARTICLE_KEY_PREFIX = "vetted:article-generation:"
 PAGE_TIMEOUT = 24 * 3600
 DEFAULT_AUDIENCE = ""  # the page shown to readers who have not chosen an audience
 
 
 def article_key(slug):
-    return f"vetted:article-generation:{slug}"
+    return f"{ARTICLE_KEY_PREFIX}{slug}"
 
 
 def page_key(slug, audience):
@@ -44,7 +51,7 @@ class Page:
 
 @dataclass(frozen=True)
 class Lookup:
-    """What one round trip to the cache found for a (slug, audience) request."""
+    """What the cache held for a (slug, audience) request."""
 
     slug: str
     audience: str
@@ -57,6 +64,9 @@ class Lookup:
             return
         key = page_key(self.slug, self.audience if audience is None else audience)
         cache.set(key, (self.tokens, page), PAGE_TIMEOUT)
+        copy = local_copy()
+        if copy is not None:
+            copy.remember_page(key, self.tokens, page)
 
 
 def lookup(slug, audience):
@@ -67,6 +77,16 @@ def lookup(slug, audience):
     """
     keys = (SITE_KEY, article_key(slug))
     key = page_key(slug, audience)
+    copy = local_copy()
+    if copy is not None and copy.sync():
+        tokens = copy.tokens(keys)
+        if tokens is not None:
+            page = copy.page(key, tokens)
+            if page is not None:
+                return Lookup(slug, audience, tokens, page)
+    else:
+        copy = None  # not listening now: trust nothing held locally
+
     found = cache.get_many([*keys, key])
     tokens = tuple(found.get(name) for name in keys)
     if None in tokens:
@@ -75,12 +95,19 @@ def lookup(slug, audience):
             if token is None:
                 cache.add(name, _new_token(), timeout=None)
         current = cache.get_many(keys)
-        return Lookup(slug, audience, tuple(current.get(name) for name in keys), None)
+        tokens = tuple(current.get(name) for name in keys)
+        if copy is not None and None not in tokens:
+            copy.remember_tokens(keys, tokens)
+        return Lookup(slug, audience, tokens, None)
+    if copy is not None:
+        copy.remember_tokens(keys, tokens)
     page = None
     if key in found:
         stored_tokens, stored_page = found[key]
         if stored_tokens == tokens:
             page = stored_page
+            if copy is not None:
+                copy.remember_page(key, tokens, page)
     return Lookup(slug, audience, tokens, page)
 
 
@@ -97,3 +124,91 @@ def articles_changed(*slugs):
 
 def _new_token():
     return uuid.uuid4().hex
+
+
+class LocalCopy:
+    """This process's copy of tokens and recently served pages, kept honest by Redis.
+
+    Before every use, sync() applies the changes Redis reported; a token is dropped the moment
+    Redis says it changed, and every page stored under the old token stops matching. As a
+    second guard, a token is trusted for at most MAX_AGE seconds before it is read again.
+    """
+
+    MAX_PAGES = 200  # about 5 MB of pages per process
+    MAX_AGE = 30.0
+
+    def __init__(self, listener, full_key):
+        self.listener = listener
+        self.full_key = full_key  # the cache's own name for a key (its prefix and version)
+        self._tokens = {}  # full key -> (token, when read)
+        self._pages = OrderedDict()  # page key -> (tokens, Page), least recently used first
+        self._lock = threading.Lock()  # threads of one process share the copy
+
+    def sync(self):
+        """Apply the reported changes; False when none can be trusted (no connection)."""
+        with self._lock:
+            return self._sync()
+
+    def _sync(self):
+        changes = self.listener.changes()
+        if changes in (self.listener.ALL, self.listener.UNAVAILABLE):
+            self._tokens.clear()
+            self._pages.clear()
+            return changes == self.listener.ALL
+        for key in changes:
+            self._tokens.pop(key, None)
+        return True
+
+    def tokens(self, keys):
+        now = time.monotonic()
+        values = []
+        for key in keys:
+            held = self._tokens.get(self.full_key(key))
+            if held is None or now - held[1] > self.MAX_AGE:
+                return None
+            values.append(held[0])
+        return tuple(values)
+
+    def page(self, key, tokens):
+        with self._lock:
+            held = self._pages.get(key)
+            if held is None or held[0] != tokens:
+                return None
+            self._pages.move_to_end(key)
+            return held[1]
+
+    def remember_tokens(self, keys, tokens):
+        now = time.monotonic()
+        for key, token in zip(keys, tokens, strict=True):
+            self._tokens[self.full_key(key)] = (token, now)
+
+    def remember_page(self, key, tokens, page):
+        with self._lock:
+            self._pages[key] = (tokens, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.MAX_PAGES:
+                self._pages.popitem(last=False)
+
+
+_copies = {}
+_copies_lock = threading.Lock()
+
+
+def local_copy():
+    """This process's LocalCopy, or None when the cache cannot report changes (not Redis).
+
+    One per process and cache location, shared by its threads: Django makes a cache object per
+    thread, and a threaded server (runserver, live-server tests) starts a thread per request.
+    """
+    backend = caches["default"]
+    if not hasattr(backend, "listen"):
+        return None
+    identity = backend.location_identity()
+    copy = _copies.get(identity)
+    if copy is None:
+        with _copies_lock:
+            copy = _copies.get(identity)
+            if copy is None:
+                listener = backend.listen([SITE_KEY, ARTICLE_KEY_PREFIX])
+                copy = _copies[identity] = LocalCopy(listener, backend.make_key)
+    return copy

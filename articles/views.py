@@ -6,7 +6,9 @@ and cached per (round, audience) in the shared cache.
 
 import hashlib
 import json
+from functools import lru_cache
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
@@ -16,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
@@ -41,20 +44,24 @@ STEPS = [
 ]
 
 
+DRAFT_TEXT = ["article__title", "article__summary", "article__body", "article__evidence_note"]
+
+
 def published_rounds():
     return ReviewRound.objects.published().select_related("article")
 
 
 def listed_rounds():
     """Published rounds for lists of articles: without the rendered pages and search text."""
-    return published_rounds().defer(
-        "rendered", "search_body", "search_vector", "article__body", "article__evidence_note"
-    )
+    return published_rounds().defer("rendered", "search_body", "search_vector", *DRAFT_TEXT)
 
 
 def published_round_or_404(slug, *, with_rendered=False):
-    # The rendered HTML (tens of kilobytes of JSON) is loaded only to render the article page.
-    deferred = ["search_body", "search_vector"] + ([] if with_rendered else ["rendered"])
+    # The rendered HTML (tens of kilobytes of JSON) is loaded only to render the article page;
+    # the draft's text never reaches readers, so it is never loaded.
+    deferred = ["search_body", "search_vector", *DRAFT_TEXT]
+    if not with_rendered:
+        deferred.append("rendered")
     review_round = published_rounds().filter(article__slug=slug).defer(*deferred).first()
     if review_round is None:
         raise Http404("No published article has that address.")
@@ -71,7 +78,9 @@ def choose_audience(request, review_round):
 
 
 def public_cache_headers(request, response):
-    if request.user.is_authenticated:
+    # Without a session cookie the reader is anonymous: no need to load a user to know it.
+    signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
+    if signed_in:
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
@@ -114,7 +123,8 @@ def article_detail(request, slug):
         response = HttpResponse(page.html)
         response["ETag"] = page.etag
         response["Last-Modified"] = http_date(page.last_modified)
-    if request.GET.get("audience") == page.audience:
+    chosen_now = request.GET.get("audience") == page.audience
+    if chosen_now and request.COOKIES.get(AUDIENCE_COOKIE) != page.audience:
         response.set_cookie(
             AUDIENCE_COOKIE,
             page.audience,
@@ -148,8 +158,10 @@ def render_article_page(request, review_round, audience):
     snapshot = review_round.snapshot
     pending = not review_round.is_approved
     disclaimers = [
-        (disclaimer.placement, render_markdown(disclaimer.body))
-        for disclaimer in Disclaimer.objects.for_audience(audience)
+        (disclaimer.placement, disclaimer_html(disclaimer.body))
+        for disclaimer in Disclaimer.objects.for_audience(audience).only(
+            "placement", "body", "visibility"
+        )
         if pending or disclaimer.visibility == Disclaimer.Visibility.ALWAYS
     ]
     history = (
@@ -189,9 +201,20 @@ def render_article_page(request, review_round, audience):
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026"),
-        "question_form": QuestionForm(initial={"audience": audience}),
+        "question_fields": question_fields(audience),
     }
     return render_to_string("articles/article_detail.html", context, request=None)
+
+
+# Both are the same for every page that shows them, so each is rendered once per process.
+disclaimer_html = lru_cache(maxsize=256)(render_markdown)
+
+
+@lru_cache(maxsize=32)
+def question_fields(audience):
+    """The question form's fields for readers of `audience` (a slug from a frozen snapshot)."""
+    form = QuestionForm(initial={"audience": audience})
+    return mark_safe(render_to_string("articles/_question_fields.html", {"question_form": form}))
 
 
 @require_safe
