@@ -23,9 +23,11 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.core.cache import cache, caches
 from django.db import transaction
+from django.utils.http import http_date
 
 SITE_KEY = "vetted:page-generation"
 ARTICLE_KEY_PREFIX = "vetted:article-generation:"
@@ -38,7 +40,9 @@ def article_key(slug):
 
 
 def page_key(slug, audience):
-    return f"vetted:article-page:{slug}:{audience}"
+    # The number changes with the shape of what is stored, so a new release never unpickles
+    # an older release's pages.
+    return f"vetted:article-page:2:{slug}:{audience}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class Page:
     last_modified: float  # a POSIX timestamp
     audience: str  # the audience it is written for (never DEFAULT_AUDIENCE)
     html: bytes
+
+    @cached_property
+    def last_modified_header(self):
+        return http_date(self.last_modified)
 
 
 @dataclass(frozen=True)

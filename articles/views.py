@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import http_date
 from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -33,6 +32,14 @@ from reviews.search import MAX_RANKED
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 PUBLIC_MAX_AGE = 300
+PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
+# Request headers that can turn a GET into a 304 or 412.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 SEARCH_PAGE_SIZE = 10
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
@@ -82,8 +89,10 @@ def public_cache_headers(request, response):
     signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
     if signed_in:
         patch_cache_control(response, private=True, no_cache=True)
-    else:
+    elif "Cache-Control" in response:
         patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    else:
+        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
     patch_vary_headers(response, ["Cookie"])
     return response
 
@@ -116,13 +125,15 @@ def article_detail(request, slug):
     )
     found = pagecache.lookup(slug, chosen)
     page = found.page or render_and_cache_page(request, found)
-    response = get_conditional_response(
-        request, etag=page.etag, last_modified=int(page.last_modified)
-    )
+    response = None
+    if any(header in request.META for header in CONDITIONAL_HEADERS):
+        response = get_conditional_response(
+            request, etag=page.etag, last_modified=int(page.last_modified)
+        )
     if response is None:
         response = HttpResponse(page.html)
         response["ETag"] = page.etag
-        response["Last-Modified"] = http_date(page.last_modified)
+        response["Last-Modified"] = page.last_modified_header
     chosen_now = request.GET.get("audience") == page.audience
     if chosen_now and request.COOKIES.get(AUDIENCE_COOKIE) != page.audience:
         response.set_cookie(
