@@ -93,6 +93,7 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["title"]
+        indexes = [models.Index(fields=["title"], name="article_title")]  # the admin list's order
         constraints = [
             models.CheckConstraint(
                 condition=Q(review_interval_months__gte=1) & Q(review_interval_months__lte=60),

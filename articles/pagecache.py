@@ -119,6 +119,11 @@ def lookup(slug, audience):
     return Lookup(slug, audience, tokens, page)
 
 
+def forget_all_pages():
+    """Make every cached page stale now (after a restore; see clear_page_cache)."""
+    cache.set(SITE_KEY, _new_token(), timeout=None)
+
+
 def site_changed(**kwargs):
     """Make every cached page stale once the current transaction commits (disclaimers)."""
     transaction.on_commit(lambda: cache.set(SITE_KEY, _new_token(), timeout=None))

@@ -156,7 +156,7 @@ def test_the_cache_is_local_memory_by_default():
 
 def test_a_redis_cache_url_selects_the_redis_cache_with_the_key_prefix():
     assert cache_from_url("redis://127.0.0.1:6379/0") == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.SharedClientRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
         "KEY_PREFIX": "vetted",
     }

@@ -5,9 +5,12 @@ run the commit callbacks (django_capture_on_commit_callbacks(execute=True)), as 
 would.
 """
 
+import io
+
 import pytest
 import reversion
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from articles import pagecache
@@ -188,3 +191,24 @@ def test_saving_only_the_draft_text_keeps_cached_pages(
         edit(article, editor, body="An unreviewed rewrite.")
     assert callbacks == []
     assert "An unreviewed rewrite." not in client.get(URL).content.decode()
+
+
+def test_clear_page_cache_makes_every_cached_page_stale(client, approved):
+    client.get(URL)
+    assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is not None
+    out = io.StringIO()
+    call_command("clear_page_cache", stdout=out)
+    assert "now stale" in out.getvalue()
+    assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is None
+
+
+def test_clear_page_cache_says_so_in_one_line_when_the_cache_is_down(settings, capsys):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.SharedClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    with pytest.raises(CommandError, match=r"^Cannot reach the cache: ") as raised:
+        call_command("clear_page_cache")
+    assert "\n" not in str(raised.value)
