@@ -127,3 +127,13 @@ class BoardMemberFactory(factory.django.DjangoModelFactory):
     credentials = "MD, PhD"
     specialty = "Endocrinology"
     bio = "Reviews bone-health articles."
+
+
+def save_as(user, article, **changes):
+    """Change and save `article` as every write path does: in a revision naming `user`."""
+    for name, value in changes.items():
+        setattr(article, name, value)
+    with reversion.create_revision():
+        reversion.set_user(user)
+        article.save()
+    return article

@@ -1,14 +1,10 @@
 """Management commands end bad input with one clear line and a non-zero exit, never a traceback."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from tests.processes import run_manage
 
 
 @pytest.fixture
@@ -16,21 +12,7 @@ def manage(tmp_path):
     """Run manage.py in a fresh process on an empty SQLite file of its own."""
 
     def run(*args, database_url=f"sqlite:///{tmp_path / 'commands.sqlite3'}"):
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if name not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-        }
-        env |= {"DEBUG": "1", "DATABASE_URL": database_url}
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_manage(*args, DEBUG="1", DATABASE_URL=database_url)
 
     return run
 

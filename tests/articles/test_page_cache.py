@@ -8,7 +8,6 @@ would.
 import io
 
 import pytest
-import reversion
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -45,11 +44,7 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def edit(article, editor, **changes):
-    for name, value in changes.items():
-        setattr(article, name, value)
-    with reversion.create_revision():
-        reversion.set_user(editor)
-        article.save()
+    factories.save_as(editor, article, **changes)
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,7 @@
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -36,6 +33,7 @@ from references.importers.records import Record
 from references.management.commands.import_references import TerminalProgress
 from references.models import Reference
 from tests import factories
+from tests.processes import run_manage
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "references"
@@ -1010,21 +1008,7 @@ def test_progress_bar_stays_silent_off_a_terminal_and_for_short_imports():
 
 def manage(tmp_path, *args):
     """manage.py in a fresh process, on an SQLite file of its own."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    env |= {"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'import.sqlite3'}"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_manage(*args, DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'import.sqlite3'}")
 
 
 def test_command_on_an_entity_bomb_exits_non_zero_with_one_line_and_no_traceback(tmp_path):

@@ -4,7 +4,6 @@ import datetime
 import importlib
 
 import pytest
-import reversion
 from django.apps import apps
 
 from reviews import workflow
@@ -33,11 +32,7 @@ def approve_current(article, editor, board_member):
 
 
 def edit(article, editor, **changes):
-    for name, value in changes.items():
-        setattr(article, name, value)
-    with reversion.create_revision():
-        reversion.set_user(editor)
-        article.save()
+    factories.save_as(editor, article, **changes)
 
 
 def test_a_draft_that_was_never_submitted_is_not_published(article):

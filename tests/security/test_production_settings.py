@@ -1,19 +1,14 @@
 """Production settings: deploy checks, security headers, cookies, sign-in throttling, 500 pages."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from config import throttle
 from tests import factories
+from tests.processes import run_manage, run_python
 from tests.security.urls_that_fail import SECRET_IN_TRACEBACK
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's password
 
 # What an operator sets in production (docs/operations.md); DEBUG is simply not set.
@@ -28,21 +23,7 @@ PRODUCTION_ENV = {
 
 
 def production_process(*args):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "SECURE_", "DEBUG", "SECRET_KEY", "DATABASE_URL"))
-    }
-    env |= PRODUCTION_ENV
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_manage(*args, **PRODUCTION_ENV)
 
 
 def test_check_deploy_reports_nothing_with_the_production_environment():
@@ -59,17 +40,7 @@ def test_production_settings_turn_on_https_only_cookies_and_hsts():
         " s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_HTTPONLY,"
         " s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.X_FRAME_OPTIONS]))"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
-    env |= PRODUCTION_ENV
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python("-c", code, timeout=60, **PRODUCTION_ENV)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == '[false, true, true, true, true, 31536000, true, "DENY"]'
