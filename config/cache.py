@@ -11,6 +11,7 @@
 
 import contextlib
 import logging
+import math
 import os
 import time
 
@@ -62,6 +63,7 @@ class InvalidationListener:
     ALL = "all"
     UNAVAILABLE = "unavailable"
     RETRY_SECONDS = 5.0
+    SOCKET_TIMEOUT = 1.0
 
     def __init__(self, url, prefixes):
         self.url, self.prefixes = url, prefixes
@@ -93,7 +95,11 @@ class InvalidationListener:
             return self.UNAVAILABLE
         self.connection, self.pid = None, os.getpid()  # a forked child never reuses a parent's
         try:
-            pool = redis.ConnectionPool.from_url(self.url, protocol=2)
+            # RESP2, where invalidations arrive as pub/sub messages; a timeout so a half-sent
+            # message from a dying server cannot hang a request.
+            pool = redis.ConnectionPool.from_url(
+                self.url, protocol=2, socket_timeout=self.SOCKET_TIMEOUT
+            )
             connection = pool.make_connection()
             connection.connect()
             connection.send_command("CLIENT", "ID")
@@ -105,6 +111,12 @@ class InvalidationListener:
             connection.read_response()
             connection.send_command("SUBSCRIBE", INVALIDATION_CHANNEL)
             connection.read_response()
+        except redis.ResponseError as error:
+            # Redis answered and refused (older than 6, or an ACL without CLIENT): asking again
+            # will not help. Pages are still cached, with one round trip per hit.
+            logger.error("Redis refuses invalidation tracking; not retrying: %s", error)
+            self.retry_at = math.inf
+            return self.UNAVAILABLE
         except (redis.RedisError, OSError) as error:
             logger.warning("No Redis invalidation connection (retrying later): %s", error)
             self.retry_at = time.monotonic() + self.RETRY_SECONDS

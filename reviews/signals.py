@@ -3,10 +3,11 @@
 from reviews import workflow
 
 
-def article_saved(sender, instance, created, raw, **kwargs):
+def article_saved(sender, instance, created, **kwargs):
     """Re-decide the published round after a save that changed what readers' pages show."""
-    if raw:
-        return
+    # Raw saves count too: reversion restores an old version with one, and a restored
+    # pending-publication setting changes what readers see. (publish() only ever writes the
+    # state its rule gives, so running it during loaddata is harmless.)
     if created:  # no round yet: nothing is published
         instance.remember_page_fields()
         return

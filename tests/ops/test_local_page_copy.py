@@ -5,6 +5,7 @@ These run against the real Redis at 127.0.0.1:6379 (database 8, a prefix of thei
 server's commit does; tests/bench/test_two_servers.py shows the same with two real servers.
 """
 
+import math
 import os
 import uuid
 
@@ -147,3 +148,13 @@ def test_a_page_rendered_before_another_servers_change_is_not_kept(
     slow.store(pagecache.Page(etag='"x"', last_modified=0, audience="patient", html=b"stale"))
     assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is None
     assert client.get(URL).content != b"stale"
+
+
+def test_a_redis_that_refuses_tracking_is_not_asked_again(redis_cache, caplog):
+    # Overlapping prefixes are refused by Redis itself, as CLIENT TRACKING is by Redis < 6.
+    listener = redis_cache.listen(["vetted:overlap", "vetted:overlap:more"])
+    assert listener.changes() == listener.UNAVAILABLE
+    assert "refuses invalidation tracking" in caplog.text
+    assert listener.retry_at == math.inf
+    assert listener.changes() == listener.UNAVAILABLE
+    assert listener.connection is None

@@ -5,6 +5,7 @@ import importlib
 
 import pytest
 from django.apps import apps
+from reversion.models import Version
 
 from reviews import workflow
 from reviews.models import ReviewRound, State, add_months
@@ -129,6 +130,21 @@ def test_saving_the_pending_setting_publishes_or_unpublishes_the_open_round(
     edit(article, editor, allow_pending_publication=True)
     assert list(ReviewRound.objects.published()) == [pending]
     edit(article, editor, allow_pending_publication=False)
+    assert list(ReviewRound.objects.published()) == [approved]
+
+
+def test_reverting_to_a_version_with_another_pending_setting_republishes(
+    article, editor, board_member
+):
+    approved = approve_current(article, editor, board_member)
+    edit(article, editor, title="Rewritten question?")
+    pending = workflow.submit(article, by=editor)
+    edit(article, editor, allow_pending_publication=True)
+    assert list(ReviewRound.objects.published()) == [pending]
+    before = Version.objects.get_for_object(article).filter(
+        revision__comment__startswith="Submitted"
+    )
+    before.order_by("-pk").first().revert()  # a raw save of the old row, as the admin's revert
     assert list(ReviewRound.objects.published()) == [approved]
 
 
