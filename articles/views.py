@@ -1,7 +1,7 @@
 """Public pages. They read only what readers may see, through ReviewRound.objects.published().
 
 The article page is rendered from the HTML frozen in the round (no Markdown work per request)
-and cached per (round, audience) in the shared cache.
+and cached per (address, audience) in the shared cache (see articles.pagecache).
 """
 
 import hashlib
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles import pagecache
 from articles.forms import QuestionForm
-from articles.models import Article, Disclaimer, Page, Question, Topic
+from articles.models import Article, Audience, Disclaimer, Page, Question, Topic
 from articles.rendering import render_markdown
 from articles.structured_data import article_api_data, article_json_ld
 from reviews.models import ReviewRound, State
@@ -31,6 +31,7 @@ from reviews.search import MAX_RANKED
 
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
+AUDIENCE_SLUG_LENGTH = Audience._meta.get_field("slug").max_length
 PUBLIC_MAX_AGE = 300
 PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
 # Request headers that can turn a GET into a 304 or 412.
@@ -130,7 +131,7 @@ def article_detail(request, slug):
         request.GET.get("audience")
         or request.COOKIES.get(AUDIENCE_COOKIE)
         or pagecache.DEFAULT_AUDIENCE
-    )
+    )[: AUDIENCE_SLUG_LENGTH + 1]  # longer is never an audience: no need to send it to Redis
     found = pagecache.lookup(slug, chosen)
     page = found.page or render_and_cache_page(request, found)
     response = None
