@@ -8,10 +8,12 @@ next request reconnects by itself (CONN_HEALTH_CHECKS), so nothing needs restart
 """
 
 import logging
+import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +48,30 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        # Drivers spread one failure over several lines; the log gets one. No traceback: during
-        # an outage every request fails the same way and the cause is in the message.
-        reason = " ".join(str(exception).split())
-        logger.error(
-            "Database unavailable, answered 503 to %s %s: %s: %s",
-            request.method,
-            request.path,
-            type(exception).__name__,
-            reason,
-        )
-        return service_unavailable()
+        return outage_response(request, exception)
+
+
+def outage_response(request, exception):
+    # Drivers spread one failure over several lines; the log gets one. No traceback: during an
+    # outage every request fails the same way and the cause is in the message.
+    reason = " ".join(str(exception).split())
+    logger.error(
+        "Database unavailable, answered 503 to %s %s: %s: %s",
+        request.method,
+        request.path,
+        type(exception).__name__,
+        reason,
+    )
+    return service_unavailable()
+
+
+def server_error(request):
+    """handler500: a lost database connection raised outside a view is an outage too.
+
+    The middleware above sees only what views raise; saving the session after signing in, for
+    one, fails in SessionMiddleware. Django calls this handler while handling the exception.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        return outage_response(request, exception)
+    return defaults.server_error(request)

@@ -9,6 +9,9 @@ from articles.sitemaps import SITEMAPS
 from config import bench, health
 from config.throttle import ThrottledAdminAuthenticationForm
 
+# A lost database connection anywhere in a request answers 503, not 500 (config/middleware.py).
+handler500 = "config.middleware.server_error"
+
 # Refuse sign-in attempts after repeated failures (config/throttle.py).
 admin.site.login_form = ThrottledAdminAuthenticationForm
 

@@ -8,7 +8,11 @@ import logging
 from unittest import mock
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, InterfaceError, OperationalError
+from django.test import Client
+
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,38 @@ def test_the_outage_is_logged_as_one_line_for_the_operator(client, caplog):
 def test_other_database_errors_are_bugs_and_are_not_hidden_as_an_outage(client):
     with pytest.raises(IntegrityError):
         get_article_while(IntegrityError("duplicate key value"), client)
+
+
+def sign_in_while_the_session_cannot_be_saved(failure):
+    """Sign in; the view creates the session, then saving it after the view fails."""
+    factories.UserFactory(username="night-editor", superuser=True)
+    client = Client(raise_request_exception=False)
+    create = SessionStore.save
+
+    def save(session, must_create=False):
+        if must_create:  # in the view: login() makes a new session
+            return create(session, must_create=True)
+        raise failure  # in SessionMiddleware, after the view has returned
+
+    with mock.patch.object(SessionStore, "save", save):
+        return client.post(
+            "/admin/login/", {"username": "night-editor", "password": "correct-horse-battery"}
+        )
+
+
+def test_a_lost_connection_outside_a_view_also_answers_503(caplog):
+    # Saving the session after a sign-in happens in SessionMiddleware, after the view.
+    with caplog.at_level(logging.ERROR, logger="config.middleware"):
+        response = sign_in_while_the_session_cannot_be_saved(REFUSED)
+
+    assert response.status_code == 503
+    assert response.content.startswith(b"The service is temporarily unavailable.")
+    assert response["Retry-After"] == "30"
+    assert any("answered 503 to POST /admin/login/" in r.getMessage() for r in caplog.records)
+
+
+def test_other_errors_outside_a_view_still_get_the_plain_500_page():
+    response = sign_in_while_the_session_cannot_be_saved(RuntimeError("a bug"))
+
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
