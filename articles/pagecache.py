@@ -66,11 +66,11 @@ class Lookup:
     tokens: tuple  # (site token, article token), read before the page's data is read
     page: Page | None
 
-    def store(self, page, *, audience=None):
-        """Cache `page` for this request's audience (or `audience`) under the looked-up tokens."""
+    def store(self, page):
+        """Cache `page` for this request's audience under the looked-up tokens."""
         if None in self.tokens:  # a cache that keeps nothing (the dummy cache)
             return
-        key = page_key(self.slug, self.audience if audience is None else audience)
+        key = page_key(self.slug, self.audience)
         cache.set(key, (self.tokens, page), PAGE_TIMEOUT)
         copy = local_copy()
         if copy is not None:
@@ -98,16 +98,14 @@ def lookup(slug, audience):
     found = cache.get_many([*keys, key])
     tokens = tuple(found.get(name) for name in keys)
     if None in tokens:
-        # Lost or never made: create them now, before the caller reads the database.
+        # Lost or never made: create them now, before the caller reads the database. No page
+        # can be current under tokens that did not exist.
         for name, token in zip(keys, tokens, strict=True):
             if token is None:
                 cache.add(name, _new_token(), timeout=None)
-        current = cache.get_many(keys)
-        tokens = tuple(current.get(name) for name in keys)
-        if copy is not None and None not in tokens:
-            copy.remember_tokens(keys, tokens)
-        return Lookup(slug, audience, tokens, None)
-    if copy is not None:
+        found = cache.get_many(keys)
+        tokens = tuple(found.get(name) for name in keys)
+    if copy is not None and None not in tokens:
         copy.remember_tokens(keys, tokens)
     page = None
     if key in found:
@@ -126,7 +124,7 @@ def forget_all_pages():
 
 def site_changed(**kwargs):
     """Make every cached page stale once the current transaction commits (disclaimers)."""
-    transaction.on_commit(lambda: cache.set(SITE_KEY, _new_token(), timeout=None))
+    transaction.on_commit(forget_all_pages)
 
 
 def articles_changed(*slugs):
