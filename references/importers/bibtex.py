@@ -226,29 +226,18 @@ class _Parser:
 
     def braced(self) -> str:
         """The text between a "{" at pos and its matching "}", inner braces kept."""
-        start = self.pos
-        depth = 0
-        position = start
-        while position < len(self.text):
-            char = self.text[position]
-            if char == "\\":
-                position += 2
-                continue
-            if char == "{":
-                depth += 1
-            elif char == "}":
-                depth -= 1
-                if depth == 0:
-                    self.pos = position + 1
-                    return self.text[start + 1 : position]
-            position += 1
-        self.pos = start
-        self.fail("has a '{' that is never closed")
+        return self.enclosed(first=0, closing="}", name="'{'")
 
     def quoted(self) -> str:
+        """The text between a '"' at pos and the next '"' outside braces."""
+        return self.enclosed(first=1, closing='"', name="'\"'")
+
+    def enclosed(self, *, first: int, closing: str, name: str) -> str:
+        """Scan from pos + `first`, skipping escapes and counting braces, to the `closing`
+        character at brace depth 0; return what lies between pos and it."""
         start = self.pos
         depth = 0
-        position = start + 1
+        position = start + first
         while position < len(self.text):
             char = self.text[position]
             if char == "\\":
@@ -258,12 +247,12 @@ class _Parser:
                 depth += 1
             elif char == "}":
                 depth -= 1
-            elif char == '"' and depth == 0:
+            if char == closing and depth == 0:
                 self.pos = position + 1
                 return self.text[start + 1 : position]
             position += 1
         self.pos = start
-        self.fail("has a '\"' that is never closed")
+        self.fail(f"has a {name} that is never closed")
 
     def skip_group(self, opening: str, closing: str, start: int) -> None:
         depth = 1
