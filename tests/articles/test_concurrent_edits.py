@@ -13,6 +13,7 @@ from articles.models import Article
 from reviews import workflow
 from reviews.models import ReviewRound, State
 from tests import factories
+from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +39,7 @@ def change_url(article):
 
 def form_data(response, **changes):
     """The change form on a page as a browser would post it, with `changes` typed in."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(item) for item in value]
-        elif value is not None:
-            data[name] = value
-    return {**data, **changes, "_save": "Save"}
+    return {**change_form_data(response), **changes, "_save": "Save"}
 
 
 def reload(article):

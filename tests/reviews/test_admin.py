@@ -15,6 +15,7 @@ from reversion.models import Version
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
+from tests.admin_forms import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -945,22 +946,6 @@ def test_compare_with_live_when_there_is_no_other_live_round_says_so(client, edi
 
 
 # 6. Revert
-
-
-def change_form_data(response):
-    """The POST data of the change form on a page, as a browser would send it."""
-    form = response.context["adminform"].form
-    data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        elif isinstance(value, list | tuple):
-            data[name] = [str(item) for item in value]
-        elif value is not None:
-            data[name] = value
-    return data
 
 
 def test_revert_through_the_history_saves_a_new_version_with_the_old_text(
