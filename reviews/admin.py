@@ -26,6 +26,7 @@ from articles.rendering import check
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import diffs, workflow
+from reviews.admin_base import ReadOnlyAdmin
 from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound, State
 from reviews.snapshots import build_snapshot, render_snapshot
 
@@ -518,7 +519,7 @@ class ReviewEventInline(admin.TabularInline):
 
 
 @admin.register(ReviewRound)
-class ReviewRoundAdmin(admin.ModelAdmin):
+class ReviewRoundAdmin(ReadOnlyAdmin):
     list_display = [
         "article",
         "number",
@@ -570,15 +571,6 @@ class ReviewRoundAdmin(admin.ModelAdmin):
                 "snapshot", "rendered", "search_body", "search_vector", "article__body"
             )
         return queryset
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -681,20 +673,11 @@ class ReviewRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
+class ReviewEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "round", "action", "from_state", "to_state", "actor", "note"]
     list_filter = ["action"]
     list_select_related = ["round__article", "actor"]
     readonly_fields = ["round", "action", "from_state", "to_state", "actor", "note", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BoardMember)

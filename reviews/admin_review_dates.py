@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import Article
+from reviews.admin_base import ReadOnlyAdmin
 from reviews.models import DUE_WINDOW_DAYS, ArticleReviewDate, ReviewRound, State
 
 # The order states are shown in, from the start of an article's life to its end.
@@ -94,7 +95,7 @@ def bucket_of(value):
 
 
 @admin.register(ArticleReviewDate)
-class ReviewDateAdmin(admin.ModelAdmin):
+class ReviewDateAdmin(ReadOnlyAdmin):
     """Articles whose next review falls due within DUE_WINDOW_DAYS days, or is overdue."""
 
     list_display = ["article", "approved_on", "review_interval_months", "due_on", "due_status"]
@@ -144,12 +145,3 @@ class ReviewDateAdmin(admin.ModelAdmin):
     # A read-only report: articles are edited in their own admin.
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("articles.view_article")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
