@@ -16,6 +16,7 @@ from articles.models import Page, Question
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
+from tests.factories import save_as
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +33,6 @@ HIDDEN = {
     "changes requested": "MARKERCHANGESREQUESTED",
     "unapproved newer round": "MARKERUNAPPROVEDNEWER",
 }
-
-
-def save_as(user, article, **changes):
-    for name, value in changes.items():
-        setattr(article, name, value)
-    with reversion.create_revision():
-        reversion.set_user(user)
-        article.save()
-    return article
 
 
 class World:
