@@ -62,6 +62,12 @@ def approved(editor, board_member, audiences):
     return workflow.approve(review_round, by=board_member)
 
 
+def commit_elsewhere(redis_cache, other_server, token):
+    """Replace the article's token as another server's commit does, on its own connection."""
+    key = redis_cache.make_key(pagecache.article_key("bones"))
+    other_server.set(key, redis_cache._cache._serializer.dumps(token))
+
+
 def reads(other_server):
     """How many reading commands Redis has answered so far, from anyone."""
     stats = other_server.info("commandstats")
@@ -85,8 +91,7 @@ def test_a_token_written_by_another_server_is_seen_at_once(
 ):
     client.get(URL)
     assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is not None
-    full_key = redis_cache.make_key(pagecache.article_key("bones"))
-    other_server.set(full_key, redis_cache._cache._serializer.dumps("another-token"))
+    commit_elsewhere(redis_cache, other_server, "another-token")
     found = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)
     assert found.page is None
     assert found.tokens[1] == "another-token"
@@ -143,8 +148,7 @@ def test_a_page_rendered_before_another_servers_change_is_not_kept(
     client, redis_cache, approved, other_server
 ):
     slow = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)  # tokens read, then a render
-    full_key = redis_cache.make_key(pagecache.article_key("bones"))
-    other_server.set(full_key, redis_cache._cache._serializer.dumps("newer"))
+    commit_elsewhere(redis_cache, other_server, "newer")
     slow.store(pagecache.Page(etag='"x"', last_modified=0, audience="patient", html=b"stale"))
     assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is None
     assert client.get(URL).content != b"stale"
