@@ -14,34 +14,30 @@ AUDIENCE_TYPES = {
 }
 
 
-def article_json_ld(review_round, audience, url):
-    """schema.org MedicalWebPage for one article page."""
-    snapshot = review_round.snapshot
-    article = snapshot["article"]
+def article_json_ld(page, audience, url):
+    """schema.org MedicalWebPage for one article page (`page`: a reviews.pages.PublishedPage)."""
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
-        "name": article["title"],
-        "headline": article["title"],
-        "description": article["summary"],
+        "name": page.title,
+        "headline": page.title,
+        "description": page.summary,
         "url": url,
         "inLanguage": "en",
         "isAccessibleForFree": True,
         "publishingPrinciples": url.split("/articles/")[0] + reverse("articles:editorial_policy"),
         "medicalAudience": {
             "@type": "MedicalAudience",
-            "audienceType": next(
-                item["name"] for item in snapshot["audiences"] if item["slug"] == audience
-            ),
+            "audienceType": page.audience_names[audience],
         },
-        "citation": [citation(data) for data in snapshot["references"].values()],
+        "citation": [citation(data) for data in page.references.values()],
     }
-    if review_round.is_approved:
-        data["lastReviewed"] = review_round.decided_at.date().isoformat()
+    if page.is_approved:
+        data["lastReviewed"] = page.decided_at.date().isoformat()
         data["reviewedBy"] = {
             "@type": "Person",
-            "name": review_round.approver_name,
-            "honorificSuffix": review_round.approver_credentials,
+            "name": page.approver_name,
+            "honorificSuffix": page.approver_credentials,
         }
     return data
 

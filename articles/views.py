@@ -22,11 +22,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles import pagecache
+from articles.context_processors import site_links
 from articles.forms import QuestionForm
-from articles.models import Article, Audience, Disclaimer, Page, Question, Topic
+from articles.models import Article, Audience, Page, Question, Topic
 from articles.rendering import render_markdown
 from articles.structured_data import article_api_data, article_json_ld
 from reviews.models import ReviewRound, State
+from reviews.pages import published_page
 from reviews.search import MAX_RANKED
 
 AUDIENCE_COOKIE = "audience"
@@ -74,15 +76,6 @@ def published_round_or_404(slug, *, with_rendered=False):
     if review_round is None:
         raise Http404("No published article has that address.")
     return review_round
-
-
-def choose_audience(request, review_round):
-    """?audience= wins, then the cookie, then the default; an unknown slug means the default."""
-    slugs = {audience["slug"] for audience in review_round.snapshot["audiences"]}
-    for candidate in (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE)):
-        if candidate in slugs:
-            return candidate
-    return review_round.snapshot["default_audience"]
 
 
 def public_cache_headers(request, response):
@@ -157,12 +150,20 @@ def article_detail(request, slug):
 
 def render_and_cache_page(request, found):
     """Render the page a cache lookup missed, and cache it when the audience asked for is real."""
-    review_round = published_round_or_404(found.slug, with_rendered=True)
-    audience = choose_audience(request, review_round)
-    html = render_article_page(request, review_round, audience).encode()
+    # ?audience= first, then the cookie. Longer values are never an audience: no need to send
+    # them to the database.
+    asked = tuple(
+        value if value and len(value) <= AUDIENCE_SLUG_LENGTH else None
+        for value in (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE))
+    )
+    page_data = published_page(found.slug, asked)
+    if page_data is None:
+        raise Http404("No published article has that address.")
+    audience = page_data.choose_audience(asked)
+    html = render_article_page(request, page_data, audience).encode()
     page = pagecache.Page(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
-        last_modified=(review_round.decided_at or review_round.submitted_at).timestamp(),
+        last_modified=page_data.last_updated.timestamp(),
         audience=audience,
         html=html,
     )
@@ -173,55 +174,45 @@ def render_and_cache_page(request, found):
     return page
 
 
-def render_article_page(request, review_round, audience):
-    """The whole article page as HTML; the same for every reader of this round and audience."""
-    snapshot = review_round.snapshot
-    pending = not review_round.is_approved
-    disclaimers = [
-        (disclaimer.placement, disclaimer_html(disclaimer.body))
-        for disclaimer in Disclaimer.objects.for_audience(audience).only(
-            "placement", "body", "visibility"
-        )
-        if pending or disclaimer.visibility == Disclaimer.Visibility.ALWAYS
-    ]
-    history = (
-        ReviewRound.objects.filter(article_id=review_round.article_id, state=State.APPROVED)
-        .order_by("-decided_at")
-        .values("number", "decided_at", "approver_name", "approver_credentials", "note")
-    )
-    step_index = [state for state, _ in STEPS].index(review_round.state)
-    audience_names = {item["slug"]: item["name"] for item in snapshot["audiences"]}
-    article_url = reverse("articles:detail", args=[review_round.article.slug])
+def render_article_page(request, page, audience):
+    """The whole article page as HTML; the same for every reader of this round and audience.
+
+    `page` is a reviews.pages.PublishedPage.
+    """
+    disclaimers = page.disclaimers_for(audience)
+    step_index = [state for state, _ in STEPS].index(page.state)
+    article_url = reverse("articles:detail", args=[page.slug])
     canonical = (
-        article_url
-        if audience == snapshot["default_audience"]
-        else f"{article_url}?audience={audience}"
+        article_url if audience == page.default_audience else f"{article_url}?audience={audience}"
     )
     context = {
-        "round": review_round,
-        "article": snapshot["article"],
-        "audiences": snapshot["audiences"],
+        "page": page,
         "audience": audience,
-        "audience_name": audience_names[audience],
-        "content": review_round.rendered_for(audience),
-        "pending": pending,
+        "audience_name": page.audience_names[audience],
+        "content": page.content_for(audience),
+        "pending": not page.is_approved,
         "steps": [
             {"label": label, "done": index < step_index, "current": index == step_index}
             for index, (_, label) in enumerate(STEPS)
         ],
-        "last_updated": review_round.decided_at or review_round.submitted_at,
-        "history": list(history),
-        "top_disclaimers": [html for placement, html in disclaimers if placement == "top"],
-        "bottom_disclaimers": [html for placement, html in disclaimers if placement == "bottom"],
+        "top_disclaimers": [
+            disclaimer_html(item.body) for item in disclaimers if item.placement == "top"
+        ],
+        "bottom_disclaimers": [
+            disclaimer_html(item.body) for item in disclaimers if item.placement == "bottom"
+        ],
+        "article_url": article_url,
+        "ask_url": reverse("articles:ask", args=[page.slug]),
         "canonical_url": request.build_absolute_uri(canonical),
         "json_ld": json.dumps(
-            article_json_ld(review_round, audience, request.build_absolute_uri(article_url)),
+            article_json_ld(page, audience, request.build_absolute_uri(article_url)),
             ensure_ascii=False,
         )
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026"),
         "question_fields": question_fields(audience),
+        **site_links(),
     }
     return render_to_string("articles/article_detail.html", context, request=None)
 

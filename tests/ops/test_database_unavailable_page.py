@@ -23,7 +23,7 @@ REFUSED = OperationalError(
 
 
 def get_article_while(failure, client):
-    with mock.patch("articles.views.published_round_or_404", side_effect=failure):
+    with mock.patch("articles.views.published_page", side_effect=failure):
         return client.get(ARTICLE)
 
 

@@ -1,0 +1,22 @@
+"""Context every page's template gets."""
+
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
+
+
+@lru_cache(maxsize=8)
+def links_under(script_prefix):
+    """The addresses the site's layout links to. They change only with the script prefix
+    (reverse() reads it), so each process works them out once per prefix."""
+    return {
+        "home": reverse("articles:home"),
+        "search": reverse("articles:search"),
+        "editorial_policy": reverse("articles:editorial_policy"),
+        "feed": reverse("articles:feed"),
+        "board": reverse("reviews:board"),
+    }
+
+
+def site_links(request=None):
+    return {"links": links_under(get_script_prefix())}
