@@ -14,7 +14,7 @@ AUDIENCE_TYPES = {
 }
 
 
-def article_json_ld(page, audience, url):
+def article_json_ld(page, url):
     """schema.org MedicalWebPage for one article page (`page`: a reviews.pages.PublishedPage)."""
     data = {
         "@context": "https://schema.org",
@@ -28,7 +28,7 @@ def article_json_ld(page, audience, url):
         "publishingPrinciples": url.split("/articles/")[0] + reverse("articles:editorial_policy"),
         "medicalAudience": {
             "@type": "MedicalAudience",
-            "audienceType": page.audience_names[audience],
+            "audienceType": page.audience_name,
         },
         "citation": [citation(data) for data in page.references.values()],
     }

@@ -159,59 +159,56 @@ def render_and_cache_page(request, found):
     page_data = published_page(found.slug, asked)
     if page_data is None:
         raise Http404("No published article has that address.")
-    audience = page_data.choose_audience(asked)
-    html = render_article_page(request, page_data, audience).encode()
+    html = render_article_page(request, page_data).encode()
     page = pagecache.Page(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
         last_modified=page_data.last_updated.timestamp(),
-        audience=audience,
+        audience=page_data.audience,
         html=html,
     )
     # An unknown audience (a mistyped link, an old cookie) is answered but not cached, so
     # requests cannot fill the cache with copies of one page.
-    if found.audience in (audience, pagecache.DEFAULT_AUDIENCE):
+    if found.audience in (page_data.audience, pagecache.DEFAULT_AUDIENCE):
         found.store(page)
     return page
 
 
-def render_article_page(request, page, audience):
+def render_article_page(request, page):
     """The whole article page as HTML; the same for every reader of this round and audience.
 
     `page` is a reviews.pages.PublishedPage.
     """
-    disclaimers = page.disclaimers_for(audience)
     step_index = [state for state, _ in STEPS].index(page.state)
     article_url = reverse("articles:detail", args=[page.slug])
     canonical = (
-        article_url if audience == page.default_audience else f"{article_url}?audience={audience}"
+        article_url
+        if page.audience == page.default_audience
+        else f"{article_url}?audience={page.audience}"
     )
     context = {
         "page": page,
-        "audience": audience,
-        "audience_name": page.audience_names[audience],
-        "content": page.content_for(audience),
         "pending": not page.is_approved,
         "steps": [
             {"label": label, "done": index < step_index, "current": index == step_index}
             for index, (_, label) in enumerate(STEPS)
         ],
         "top_disclaimers": [
-            disclaimer_html(item.body) for item in disclaimers if item.placement == "top"
+            disclaimer_html(body) for placement, body in page.disclaimers if placement == "top"
         ],
         "bottom_disclaimers": [
-            disclaimer_html(item.body) for item in disclaimers if item.placement == "bottom"
+            disclaimer_html(body) for placement, body in page.disclaimers if placement == "bottom"
         ],
         "article_url": article_url,
         "ask_url": reverse("articles:ask", args=[page.slug]),
         "canonical_url": request.build_absolute_uri(canonical),
         "json_ld": json.dumps(
-            article_json_ld(page, audience, request.build_absolute_uri(article_url)),
+            article_json_ld(page, request.build_absolute_uri(article_url)),
             ensure_ascii=False,
         )
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026"),
-        "question_fields": question_fields(audience),
+        "question_fields": question_fields(page.audience),
         **site_links(),
     }
     return render_to_string("articles/article_detail.html", context, request=None)

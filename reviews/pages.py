@@ -6,9 +6,9 @@ approval history, the disclaimers) whose compilation cost more than their execut
 hand-written statement per database returns all of it as one JSON document:
 
 - the published round: exactly the row `ReviewRound.objects.published()` selects (is_published),
-  with the frozen HTML of only the audiences the request could be shown;
+  with the frozen HTML of the one audience the page is for;
 - the article's approved rounds, for the update history;
-- the site's active disclaimers with the audiences each applies to, chosen here in Python.
+- the site's active disclaimers with the audiences each applies to (chosen here in Python).
 
 tests/reviews/test_pages.py holds every field to what the ORM reads.
 """
@@ -17,7 +17,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 
 from django.db import connection
 from django.utils import timezone
@@ -27,7 +26,8 @@ from reviews.models import State, add_months
 
 # Both statements take the same named parameters: slug, the two audiences the request asks for
 # (either may be NULL; each is slug-shaped, so it is safe in a JSON path), and the approved
-# state. Of the frozen HTML they return only the default audience's and the asked-for ones'.
+# state. The page is for the first asked-for audience the round has HTML for (a snapshot's
+# audiences are exactly its rendered ones), else for its default audience.
 POSTGRESQL = """
 SELECT json_build_object(
     'slug', a.slug,
@@ -42,14 +42,17 @@ SELECT json_build_object(
     'title', r.snapshot -> 'article' -> 'title',
     'summary', r.snapshot -> 'article' -> 'summary',
     'audiences', r.snapshot -> 'audiences',
-    'default_audience', r.rendered -> 'default_audience',
+    'default_audience', r.rendered ->> 'default_audience',
     'references', r.snapshot -> 'references',
-    'contents', json_build_object(
-        'default', r.rendered -> 'audiences' -> (r.rendered ->> 'default_audience'),
-        'asked', CASE WHEN %(asked)s <> r.rendered ->> 'default_audience'
-            THEN r.rendered -> 'audiences' -> %(asked)s END,
-        'remembered', CASE WHEN %(remembered)s <> r.rendered ->> 'default_audience'
-            THEN r.rendered -> 'audiences' -> %(remembered)s END
+    'audience', CASE
+        WHEN r.rendered -> 'audiences' ? %(asked)s THEN %(asked)s
+        WHEN r.rendered -> 'audiences' ? %(remembered)s THEN %(remembered)s
+        ELSE r.rendered ->> 'default_audience'
+    END,
+    'content', COALESCE(
+        r.rendered -> 'audiences' -> %(asked)s,
+        r.rendered -> 'audiences' -> %(remembered)s,
+        r.rendered -> 'audiences' -> (r.rendered ->> 'default_audience')
     ),
     'history', (
         SELECT json_agg(json_build_array(
@@ -92,14 +95,19 @@ SELECT json_object(
     'audiences', json(json_extract(r.snapshot, '$.audiences')),
     'default_audience', json_extract(r.rendered, '$.default_audience'),
     'references', json(json_extract(r.snapshot, '$.references')),
-    'contents', json_object(
-        'default', json_extract(
-            r.rendered, '$.audiences."' || json_extract(r.rendered, '$.default_audience') || '"'),
-        'asked', CASE WHEN %(asked)s <> json_extract(r.rendered, '$.default_audience')
-            THEN json_extract(r.rendered, '$.audiences."' || %(asked)s || '"') END,
-        'remembered', CASE WHEN %(remembered)s <> json_extract(r.rendered, '$.default_audience')
-            THEN json_extract(r.rendered, '$.audiences."' || %(remembered)s || '"') END
-    ),
+    'audience', CASE
+        WHEN json_type(r.rendered, '$.audiences."' || %(asked)s || '"') IS NOT NULL
+            THEN %(asked)s
+        WHEN json_type(r.rendered, '$.audiences."' || %(remembered)s || '"') IS NOT NULL
+            THEN %(remembered)s
+        ELSE json_extract(r.rendered, '$.default_audience')
+    END,
+    'content', json(COALESCE(
+        json_extract(r.rendered, '$.audiences."' || %(asked)s || '"'),
+        json_extract(r.rendered, '$.audiences."' || %(remembered)s || '"'),
+        json_extract(
+            r.rendered, '$.audiences."' || json_extract(r.rendered, '$.default_audience') || '"')
+    )),
     'history', json((
         SELECT json_group_array(json_array(
             h.decided_at, h.approver_name, h.approver_credentials, h.note))
@@ -148,21 +156,8 @@ class Approval:
 
 
 @dataclass(frozen=True)
-class PageDisclaimer:
-    placement: str
-    visibility: str
-    body: str  # Markdown
-    audiences: frozenset  # slugs; empty means every audience
-
-    def applies(self, audience, *, pending):
-        if self.audiences and audience not in self.audiences:
-            return False
-        return pending or self.visibility == "always"
-
-
-@dataclass(frozen=True)
 class PublishedPage:
-    """The published round of one article with everything its public page shows."""
+    """The published round of one article with everything its page shows one audience."""
 
     slug: str  # the article's address now (the snapshot's may be older)
     review_interval_months: int
@@ -178,9 +173,10 @@ class PublishedPage:
     audiences: list  # [{"slug": …, "name": …}, …] as frozen in the snapshot
     default_audience: str
     references: dict  # key -> reference data, as frozen in the snapshot
-    contents: dict  # audience slug -> frozen HTML parts, for the audiences asked for only
+    audience: str  # the audience this page is for
+    content: dict  # that audience's frozen HTML: body_html, evidence_html, references_html, …
     history: list  # Approval, newest first
-    disclaimers: list  # PageDisclaimer, in display order
+    disclaimers: list  # (placement, Markdown body) shown to this audience, in display order
 
     @property
     def is_approved(self):
@@ -197,49 +193,37 @@ class PublishedPage:
             return None
         return add_months(self.decided_at, self.review_interval_months)
 
-    @cached_property
-    def audience_names(self):
-        return {item["slug"]: item["name"] for item in self.audiences}
-
-    def choose_audience(self, candidates):
-        """The first of `candidates` this article is written for, else its default audience."""
-        for candidate in candidates:
-            if candidate in self.audience_names:
-                return candidate
-        return self.default_audience
-
-    def content_for(self, audience):
-        """The frozen HTML for `audience` (the default audience's when it has none)."""
-        return self.contents.get(audience) or self.contents[self.default_audience]
-
-    def disclaimers_for(self, audience):
-        pending = not self.is_approved
-        return [item for item in self.disclaimers if item.applies(audience, pending=pending)]
+    @property
+    def audience_name(self):
+        return next(item["name"] for item in self.audiences if item["slug"] == self.audience)
 
 
 def slug_or_none(value):
     return value if value and SLUG.fullmatch(value) else None
 
 
-def frozen_contents(data, asked):
-    """audience slug -> frozen HTML parts, from the document's default/asked/remembered parts."""
-    parts = data["contents"]
-    found = {data["default_audience"]: parts["default"]}
-    for name, slug in asked.items():
-        if parts[name] is not None:
-            found[slug] = parts[name]
-    return found
+def disclaimers_shown(rows, audience, *, pending):
+    """(placement, body) of the disclaimers readers of `audience` see, in display order.
+
+    `rows` are (order, id, placement, visibility, body, audience slugs) as the statement
+    returns them: those naming no audience apply to all, "pending" ones only to pages of a round
+    still under review (as Disclaimer.objects.for_audience and its Visibility say).
+    """
+    return [
+        (placement, body)
+        for _order, _id, placement, visibility, body, slugs in sorted(rows, key=lambda row: row[:2])
+        if (not slugs or audience in slugs) and (pending or visibility == "always")
+    ]
 
 
 def published_page(slug, audiences=(None, None)):
     """The published page of the article at `slug`, or None when readers have nothing there.
 
-    `audiences` are the (at most two) audiences the reader asked for, best first: the page's
-    contents hold those of them the article is written for, and its default audience.
+    `audiences` are the (at most two) audiences the reader asked for, best first (the address's
+    ?audience=, then the cookie); the page is for the first the article is written for, else for
+    the article's default audience.
     """
     asked, remembered = (slug_or_none(value) for value in audiences)
-    if remembered == asked:
-        remembered = None
     params = {"slug": slug, "asked": asked, "remembered": remembered, "approved": State.APPROVED}
     with connection.cursor() as cursor:
         cursor.execute(STATEMENTS[connection.vendor], params)
@@ -252,12 +236,6 @@ def published_page(slug, audiences=(None, None)):
         for decided_at, name, credentials, note in data["history"] or ()
     ]
     history.sort(key=lambda approval: approval.decided_at, reverse=True)
-    disclaimers = [
-        PageDisclaimer(placement, visibility, body, frozenset(slugs or ()))
-        for _order, _id, placement, visibility, body, slugs in sorted(
-            data["disclaimers"] or (), key=lambda item: (item[0], item[1])
-        )
-    ]
     return PublishedPage(
         slug=data["slug"],
         review_interval_months=data["review_interval_months"],
@@ -273,7 +251,10 @@ def published_page(slug, audiences=(None, None)):
         audiences=data["audiences"],
         default_audience=data["default_audience"],
         references=data["references"],
-        contents=frozen_contents(data, {"asked": asked, "remembered": remembered}),
+        audience=data["audience"],
+        content=data["content"],
         history=history,
-        disclaimers=disclaimers,
+        disclaimers=disclaimers_shown(
+            data["disclaimers"] or (), data["audience"], pending=data["state"] != State.APPROVED
+        ),
     )
