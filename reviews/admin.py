@@ -12,7 +12,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.timezone import localtime
@@ -26,7 +26,7 @@ from articles.rendering import check
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import diffs, workflow
-from reviews.admin_base import ReadOnlyAdmin
+from reviews.admin_base import ReadOnlyAdmin, object_urls
 from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound, State
 from reviews.snapshots import build_snapshot, render_snapshot
 
@@ -232,27 +232,13 @@ class ArticleAdmin(VersionAdmin):
             return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path(
-                "<int:object_id>/workflow/<str:action>/",
-                view(self.workflow_view),
-                name="articles_article_workflow",
-            ),
-            path(
-                "<int:object_id>/preview/",
-                view(self.preview_view),
-                name="articles_article_preview",
-            ),
-            path(
-                "<int:object_id>/compare/",
-                view(self.compare_view),
-                name="articles_article_compare",
-            ),
-            path(
-                "<int:object_id>/checks/",
-                view(self.checks_view),
-                name="articles_article_checks",
+            *object_urls(
+                self,
+                ("workflow/<str:action>/", self.workflow_view, "workflow"),
+                ("preview/", self.preview_view, "preview"),
+                ("compare/", self.compare_view, "compare"),
+                ("checks/", self.checks_view, "checks"),
             ),
             *super().get_urls(),
         ]
@@ -573,22 +559,12 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         return queryset
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path(
-                "<int:object_id>/workflow/<str:action>/",
-                view(self.workflow_view),
-                name="reviews_reviewround_workflow",
-            ),
-            path(
-                "<int:object_id>/preview/",
-                view(self.preview_view),
-                name="reviews_reviewround_preview",
-            ),
-            path(
-                "<int:object_id>/compare-live/",
-                view(self.compare_live_view),
-                name="reviews_reviewround_compare_live",
+            *object_urls(
+                self,
+                ("workflow/<str:action>/", self.workflow_view, "workflow"),
+                ("preview/", self.preview_view, "preview"),
+                ("compare-live/", self.compare_live_view, "compare_live"),
             ),
             *super().get_urls(),
         ]
