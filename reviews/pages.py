@@ -24,12 +24,9 @@ from django.utils.dateparse import parse_datetime
 
 from reviews.models import State, add_months
 
-# Both statements take the same named parameters: slug, the two audiences the request asks for
-# (either may be NULL; each is slug-shaped, so it is safe in a JSON path), and the approved
-# state. The page is for the first asked-for audience the round has HTML for (a snapshot's
-# audiences are exactly its rendered ones), else for its default audience.
-POSTGRESQL = """
-SELECT json_build_object(
+# What both statements read alike: the article's and the round's own columns, and the row they
+# come from, which is the one ReviewRound.objects.published() selects for the article.
+COLUMNS = """
     'slug', a.slug,
     'review_interval_months', a.review_interval_months,
     'number', r.number,
@@ -39,6 +36,20 @@ SELECT json_build_object(
     'decided_at', r.decided_at,
     'approver_name', r.approver_name,
     'approver_credentials', r.approver_credentials,
+""".strip()
+PUBLISHED_ROUND = """
+FROM reviews_reviewround AS r
+JOIN articles_article AS a ON a.id = r.article_id
+WHERE a.slug = %(slug)s AND r.is_published
+"""
+
+# Both statements take the same named parameters: slug, the two audiences the request asks for
+# (either may be NULL; each is slug-shaped, so it is safe in a JSON path), and the approved
+# state. The page is for the first asked-for audience the round has HTML for (a snapshot's
+# audiences are exactly its rendered ones), else for its default audience.
+POSTGRESQL = f"""
+SELECT json_build_object(
+    {COLUMNS}
     'title', r.snapshot -> 'article' -> 'title',
     'summary', r.snapshot -> 'article' -> 'summary',
     'audiences', r.snapshot -> 'audiences',
@@ -73,23 +84,12 @@ SELECT json_build_object(
         WHERE d.active
     )
 )::text
-FROM reviews_reviewround AS r
-JOIN articles_article AS a ON a.id = r.article_id
-WHERE a.slug = %(slug)s AND r.is_published
-"""
+{PUBLISHED_ROUND}"""
 
 # SQLite drops the JSON subtype of a subquery's result, hence json() around each one.
-SQLITE = """
+SQLITE = f"""
 SELECT json_object(
-    'slug', a.slug,
-    'review_interval_months', a.review_interval_months,
-    'number', r.number,
-    'state', r.state,
-    'snapshot_sha256', r.snapshot_sha256,
-    'submitted_at', r.submitted_at,
-    'decided_at', r.decided_at,
-    'approver_name', r.approver_name,
-    'approver_credentials', r.approver_credentials,
+    {COLUMNS}
     'title', json_extract(r.snapshot, '$.article.title'),
     'summary', json_extract(r.snapshot, '$.article.summary'),
     'audiences', json(json_extract(r.snapshot, '$.audiences')),
@@ -127,10 +127,7 @@ SELECT json_object(
         WHERE d.active
     ))
 )
-FROM reviews_reviewround AS r
-JOIN articles_article AS a ON a.id = r.article_id
-WHERE a.slug = %(slug)s AND r.is_published
-"""
+{PUBLISHED_ROUND}"""
 
 STATEMENTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
