@@ -5,7 +5,9 @@ import json
 import pytest
 import reversion
 from django.core.cache import cache
+from django.urls import set_script_prefix
 
+from articles.context_processors import site_links
 from articles.models import Page, Question
 from reviews import workflow
 from tests import factories
@@ -437,3 +439,48 @@ def test_public_pages_carry_a_strict_content_security_policy(client, approved):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+# The layout's links (worked out once per process by articles.context_processors)
+
+LAYOUT_LINKS = [
+    'href="/"',
+    'href="/advisory-board/"',
+    'href="/editorial-policy/"',
+    'href="/feed/"',
+    'action="/search/"',
+]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search/?q=bone",
+        "/advisory-board/",
+        "/editorial-policy/",
+        "/articles/bones/",
+        "/articles/bones/?audience=clinician",
+        "/articles/nowhere/",
+    ],
+)
+def test_every_page_of_the_layout_links_to_the_site_sections(client, approved, url):
+    Page.objects.get_or_create(
+        slug="editorial-policy", defaults={"title": "Editorial policy", "body": "We review."}
+    )
+    cache.clear()
+    response = client.get(url)
+    assert response.status_code in (200, 404)
+    page = response.content.decode()
+    for link in LAYOUT_LINKS:
+        assert link in page, (url, link)
+
+
+def test_layout_links_follow_the_script_prefix():
+    try:
+        set_script_prefix("/vetted/")
+        assert site_links()["links"]["home"] == "/vetted/"
+        assert site_links()["links"]["board"] == "/vetted/advisory-board/"
+    finally:
+        set_script_prefix("/")
+    assert site_links()["links"]["home"] == "/"
