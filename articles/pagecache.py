@@ -16,8 +16,15 @@ served last, and Redis reports every change to a token on a connection the proce
 (see config.cache.InvalidationListener). A hit then costs no round trip at all, and a change
 made through any app server still shows at once on every other. Elsewhere a hit costs one
 get_many; with the dummy cache every request renders.
+
+When Redis cannot be reached the site still answers: a lookup finds nothing, so every page is
+rendered from the database and nothing is stored. A token change that cannot be written when
+its transaction commits is kept and written again every second until Redis takes it (see
+PendingTokens); until then this process serves no cached page, so it never serves one its own
+change made stale.
 """
 
+import logging
 import threading
 import time
 import uuid
@@ -25,13 +32,18 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
+import redis
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils.http import http_date
 
+logger = logging.getLogger(__name__)
+
 SITE_KEY = "vetted:page-generation"
 ARTICLE_KEY_PREFIX = "vetted:article-generation:"
 PAGE_TIMEOUT = 24 * 3600
+# What a cache that cannot be reached raises: refused, timed out, out of memory, read-only.
+CACHE_ERRORS = (redis.exceptions.RedisError,)
 DEFAULT_AUDIENCE = ""  # the page shown to readers who have not chosen an audience
 
 
@@ -68,10 +80,14 @@ class Lookup:
 
     def store(self, page):
         """Cache `page` for this request's audience under the looked-up tokens."""
-        if None in self.tokens:  # a cache that keeps nothing (the dummy cache)
+        if None in self.tokens:  # a cache that keeps nothing, or one that cannot be reached
             return
         key = page_key(self.slug, self.audience)
-        cache.set(key, (self.tokens, page), PAGE_TIMEOUT)
+        try:
+            cache.set(key, (self.tokens, page), PAGE_TIMEOUT)
+        except CACHE_ERRORS as error:
+            outage.failed(error)
+            return
         copy = local_copy()
         if copy is not None:
             copy.remember_page(key, self.tokens, page)
@@ -83,6 +99,17 @@ def lookup(slug, audience):
     Call it before reading the page's data from the database: the tokens it returns are the
     ones a page rendered from that data must be stored under.
     """
+    nothing = Lookup(slug, audience, (None, None), None)  # render, and store nothing
+    if outage.skipping() or pending_tokens.held():
+        return nothing
+    try:
+        return _lookup(slug, audience)
+    except CACHE_ERRORS as error:
+        outage.failed(error)
+        return nothing
+
+
+def _lookup(slug, audience):
     keys = (SITE_KEY, article_key(slug))
     key = page_key(slug, audience)
     copy = local_copy()
@@ -118,23 +145,132 @@ def lookup(slug, audience):
 
 
 def forget_all_pages():
-    """Make every cached page stale now (after a restore; see clear_page_cache)."""
+    """Make every cached page stale now (after a restore; see clear_page_cache).
+
+    Raises the cache's error when it cannot be reached: the command says so and fails.
+    """
     cache.set(SITE_KEY, _new_token(), timeout=None)
 
 
 def site_changed(**kwargs):
     """Make every cached page stale once the current transaction commits (disclaimers)."""
-    transaction.on_commit(forget_all_pages)
+    tokens = {SITE_KEY: _new_token()}
+    transaction.on_commit(lambda: change_tokens(tokens))
 
 
 def articles_changed(*slugs):
     """Make the cached pages of these article addresses stale once the transaction commits."""
-    keys = {article_key(slug): _new_token() for slug in slugs}
-    transaction.on_commit(lambda: cache.set_many(keys, timeout=None))
+    tokens = {article_key(slug): _new_token() for slug in slugs}
+    transaction.on_commit(lambda: change_tokens(tokens))
+
+
+def change_tokens(tokens):
+    """Write new tokens; when the cache cannot take them, keep them for PendingTokens."""
+    try:
+        cache.set_many(tokens, timeout=None)
+    except CACHE_ERRORS as error:
+        logger.error(
+            "The page cache could not take a change (%s: %s); this process serves no cached "
+            "page until it has written it, and retries every %s s.",
+            type(error).__name__,
+            error,
+            PendingTokens.RETRY_EVERY,
+        )
+        pending_tokens.add(tokens)
 
 
 def _new_token():
     return uuid.uuid4().hex
+
+
+class PendingTokens:
+    """Token changes a committed transaction could not write to the cache, written later.
+
+    While any is held, lookups in this process find nothing (pages are rendered and not
+    stored), and a thread writes them again every RETRY_EVERY seconds. Other servers may serve
+    pages the change made stale until it is written (or for as long as they trust their local
+    copy, LocalCopy.MAX_AGE); the error logged says when that began. After PAGE_TIMEOUT every
+    page stored before the change has expired, so the thread stops trying then.
+    """
+
+    RETRY_EVERY = 1.0
+
+    def __init__(self):
+        self._tokens = {}
+        self._lock = threading.Lock()
+        self._retrying = False
+
+    def held(self):
+        return bool(self._tokens)
+
+    def add(self, tokens):
+        with self._lock:
+            self._tokens.update(tokens)
+            if self._retrying:
+                return
+            self._retrying = True
+        threading.Thread(target=self._retry, name="page-cache-tokens", daemon=True).start()
+
+    def _retry(self):
+        deadline = time.monotonic() + PAGE_TIMEOUT
+        while True:
+            time.sleep(self.RETRY_EVERY)
+            with self._lock:
+                tokens = dict(self._tokens)
+            try:
+                cache.set_many(tokens, timeout=None)
+            except CACHE_ERRORS:
+                tokens = {}
+            with self._lock:
+                for key, token in tokens.items():
+                    if self._tokens.get(key) == token:
+                        del self._tokens[key]
+                written = not self._tokens
+                if not written and time.monotonic() < deadline:
+                    continue
+                self._tokens.clear()  # when not written: every page from before has expired
+                self._retrying = False
+            if written:
+                logger.warning("The page cache has taken the changes it missed.")
+            else:
+                logger.error(
+                    "The page cache did not take the changes it missed for %s h; every page "
+                    "stored before them has expired, so this process uses the cache again.",
+                    PAGE_TIMEOUT // 3600,
+                )
+            return
+
+
+class Outage:
+    """Whether the cache failed just now; lookups skip it for SKIP_FOR seconds after a failure,
+    so a Redis that stopped answering costs one timeout every few seconds, not one a request."""
+
+    SKIP_FOR = 5.0
+    REPORT_EVERY = 60.0
+
+    def __init__(self):
+        self._skip_until = 0.0
+        self._reported_at = -self.REPORT_EVERY
+
+    def skipping(self):
+        return time.monotonic() < self._skip_until
+
+    def failed(self, error):
+        now = time.monotonic()
+        self._skip_until = now + self.SKIP_FOR
+        if now - self._reported_at >= self.REPORT_EVERY:
+            self._reported_at = now
+            logger.warning(
+                "The page cache cannot be reached (%s: %s); pages are rendered from the "
+                "database for the next %s s, and the cache is tried again then.",
+                type(error).__name__,
+                error,
+                self.SKIP_FOR,
+            )
+
+
+pending_tokens = PendingTokens()
+outage = Outage()
 
 
 class LocalCopy:

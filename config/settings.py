@@ -55,6 +55,9 @@ def cache_from_url(url):
             "BACKEND": "config.cache.SharedClientRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vetted"),
+            # A Redis that stops answering must not hold requests until gunicorn kills them:
+            # after these many seconds the page cache treats it as unreachable and renders.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     raise ImproperlyConfigured(f"CACHE_URL scheme {scheme!r} is not one of locmem, dummy, redis.")
 

@@ -159,6 +159,7 @@ def test_a_redis_cache_url_selects_the_redis_cache_with_the_key_prefix():
         "BACKEND": "config.cache.SharedClientRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
         "KEY_PREFIX": "vetted",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 
 

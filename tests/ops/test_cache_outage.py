@@ -1,0 +1,222 @@
+"""When Redis cannot be reached the site still answers, and a change it missed is not lost.
+
+Each test starts a private redis-server of its own on a free loopback port (nothing is mocked):
+"refused" stops it, "hung" pauses it with SIGSTOP so connections open but nothing answers.
+"""
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+import redis
+from django.core.cache import caches
+
+from articles import pagecache
+from reviews import workflow
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+URL = "/articles/bones/"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    def __init__(self, tmp_path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server"),
+                "--bind", "127.0.0.1",
+                "--port", str(self.port),
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.client = redis.Redis.from_url(self.url, socket_timeout=2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client.ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def pause(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.resume()
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def forget_outage(monkeypatch):
+    """As if the cache had not failed lately (Outage.SKIP_FOR seconds have passed)."""
+    monkeypatch.setattr(pagecache, "outage", pagecache.Outage())
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings, monkeypatch):
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI") or os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("redis-server is not installed, and CI needs it.")
+        pytest.skip("needs redis-server")
+    server = PrivateRedis(tmp_path)
+    options = dict(settings.CACHES["default"].get("OPTIONS", {}))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.SharedClientRedisCache",
+            "LOCATION": server.url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+            # The timeouts production uses (config.settings.cache_from_url).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, **options},
+        }
+    }
+    # This process's record of failures and missed changes, fresh for each test.
+    forget_outage(monkeypatch)
+    monkeypatch.setattr(pagecache, "pending_tokens", pagecache.PendingTokens())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def approved(editor, board_member, audiences):
+    article = factories.ArticleFactory(
+        created_by=editor,
+        slug="bones",
+        title="Does vitamin D help bones?",
+        body="First wording.\n",
+    )
+    review_round = workflow.submit(article, by=editor)
+    workflow.start_review(review_round, by=board_member)
+    return workflow.approve(review_round, by=board_member)
+
+
+def approve_new_wording(article, editor, board_member, wording, capture):
+    factories.save_as(editor, article, body=f"{wording}\n")
+    with capture(execute=True):
+        review_round = workflow.submit(article, by=editor)
+        workflow.start_review(review_round, by=board_member)
+        workflow.approve(review_round, by=board_member)
+
+
+def article_token(server):
+    key = caches["default"].make_key(pagecache.article_key("bones"))
+    return server.client.get(key)
+
+
+def test_pages_are_rendered_while_redis_refuses_connections(
+    client, private_redis, approved, caplog
+):
+    assert b"First wording." in client.get(URL).content  # cached now
+    private_redis.stop()
+
+    with caplog.at_level(logging.WARNING, logger="articles.pagecache"):
+        started = time.monotonic()
+        responses = [client.get(URL) for _ in range(5)]
+        elapsed = time.monotonic() - started
+
+    assert [response.status_code for response in responses] == [200] * 5
+    assert all(b"First wording." in response.content for response in responses)
+    assert elapsed < 2
+    warnings = [record for record in caplog.records if "cannot be reached" in record.message]
+    assert len(warnings) == 1  # once, not once a request
+    assert pagecache.outage.skipping()
+
+
+def test_a_hung_redis_costs_one_timeout_then_is_skipped(client, private_redis, approved):
+    private_redis.pause()  # before this process has a connection or a local copy
+
+    started = time.monotonic()
+    first = client.get(URL)
+    first_took = time.monotonic() - started
+    started = time.monotonic()
+    later = [client.get(URL) for _ in range(10)]
+    later_took = time.monotonic() - started
+    private_redis.resume()
+
+    assert first.status_code == 200 and b"First wording." in first.content
+    assert first_took < 3  # bounded by the socket timeouts, not by gunicorn's 60 s
+    assert [response.status_code for response in later] == [200] * 10
+    assert later_took < 1  # the cache is skipped for a while after it failed
+
+
+def test_an_approval_made_while_redis_hangs_shows_at_once_and_after_it_returns(
+    client,
+    private_redis,
+    approved,
+    editor,
+    board_member,
+    django_capture_on_commit_callbacks,
+    caplog,
+    monkeypatch,
+):
+    assert b"First wording." in client.get(URL).content
+    assert b"First wording." in client.get(URL).content  # now served from the cache
+    token_before = article_token(private_redis)
+    private_redis.pause()
+
+    with caplog.at_level(logging.WARNING, logger="articles.pagecache"):
+        approve_new_wording(
+            approved.article, editor, board_member, "Second wording.",
+            django_capture_on_commit_callbacks,
+        )  # fmt: skip
+        during = client.get(URL)
+    assert during.status_code == 200 and b"Second wording." in during.content
+    assert any("could not take a change" in record.message for record in caplog.records)
+    assert pagecache.pending_tokens.held()
+
+    private_redis.resume()
+    deadline = time.monotonic() + 10
+    while pagecache.pending_tokens.held() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    # The change reached Redis without any request asking for it: another server reading
+    # the token now sees the new one, and no page stored under the old one matches it.
+    assert not pagecache.pending_tokens.held()
+    assert article_token(private_redis) not in (None, token_before)
+    forget_outage(monkeypatch)
+    for _ in range(3):
+        after = client.get(URL)
+        assert after.status_code == 200
+        assert b"Second wording." in after.content
+        assert b"First wording." not in after.content
+
+
+def test_a_disclaimer_change_missed_while_redis_is_down_is_written_when_it_returns(
+    client, private_redis, approved, django_capture_on_commit_callbacks, monkeypatch
+):
+    client.get(URL)
+    private_redis.pause()
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DisclaimerFactory(body="A new warning for every page.")
+    assert pagecache.pending_tokens.held()
+    private_redis.resume()
+    deadline = time.monotonic() + 10
+    while pagecache.pending_tokens.held() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    forget_outage(monkeypatch)
+    assert b"A new warning for every page." in client.get(URL).content
