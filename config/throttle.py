@@ -5,15 +5,24 @@ window is fixed: it starts at the first failure and lasts WINDOW_SECONDS; once M
 failures fall in it, every attempt for that account from that address is refused, even with
 the right password, until the window ends. A successful sign-in before the limit clears the
 count. Wired in config/urls.py as `admin.site.login_form`.
+
+When the cache cannot be reached the count cannot be checked, so sign-in is refused with a
+message saying so: the throttle never silently stops protecting accounts.
 """
 
+import contextlib
 import hashlib
+import logging
 import math
 import time
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+
+from articles.pagecache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -73,12 +82,20 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             "Too many failed sign-in attempts for this account. "
             "Wait %(minutes)s minute%(plural)s before trying again."
         ),
+        "unavailable": (
+            "Signing in is unavailable for a few minutes: the service that counts failed "
+            "attempts cannot be reached. Please try again shortly."
+        ),
     }
 
     def clean(self):
         username = self.cleaned_data.get("username")
         address = client_address(self.request)
-        waiting = seconds_left(username, address)
+        try:
+            waiting = seconds_left(username, address)
+        except CACHE_ERRORS as error:
+            logger.error("Sign-in refused: the throttle's cache cannot be reached (%s).", error)
+            raise ValidationError(self.error_messages["unavailable"], code="unavailable") from None
         if waiting:
             minutes = math.ceil(waiting / 60)
             raise ValidationError(
@@ -89,7 +106,9 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         try:
             cleaned = super().clean()
         except ValidationError:
-            record_failure(username, address)
+            with contextlib.suppress(*CACHE_ERRORS):  # it just answered; a failure now is rare
+                record_failure(username, address)
             raise
-        clear(username, address)
+        with contextlib.suppress(*CACHE_ERRORS):  # signed in; a stale count only expires
+            clear(username, address)
         return cleaned

@@ -18,6 +18,7 @@ import redis
 from django.core.cache import caches
 
 from articles import pagecache
+from articles.models import Question
 from reviews import workflow
 from tests import factories
 
@@ -220,3 +221,27 @@ def test_a_disclaimer_change_missed_while_redis_is_down_is_written_when_it_retur
 
     forget_outage(monkeypatch)
     assert b"A new warning for every page." in client.get(URL).content
+
+
+def test_a_question_is_taken_without_its_rate_limit_while_redis_is_down(
+    client, private_redis, approved
+):
+    private_redis.stop()
+
+    response = client.post(f"{URL}questions/", {"text": "Can I take it with food?"})
+
+    assert response.status_code == 302
+    assert Question.objects.get().text == "Can I take it with food?"
+
+
+def test_admin_sign_in_is_refused_with_a_reason_while_redis_is_down(client, private_redis, editor):
+    private_redis.stop()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": editor.username, "password": "correct-horse-battery"},
+    )
+
+    assert response.status_code == 200  # the form again, not a 500 and not signed in
+    assert "Signing in is unavailable for a few minutes" in response.content.decode()
+    assert "_auth_user_id" not in client.session
