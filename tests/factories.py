@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from articles.models import Article, Audience, Disclaimer, Topic
 from references.models import Reference
+from reviews import workflow
 from reviews.models import BoardMember
 from reviews.roles import ADVISORY_BOARD, EDITORS
 
@@ -137,3 +138,10 @@ def save_as(user, article, **changes):
         reversion.set_user(user)
         article.save()
     return article
+
+
+def approve(article, *, editor, board_member, note=""):
+    """Submit `article`'s saved text, start its review and approve it; return the round."""
+    review_round = workflow.submit(article, by=editor, note=note)
+    workflow.start_review(review_round, by=board_member)
+    return workflow.approve(review_round, by=board_member)

@@ -19,7 +19,6 @@ from django.core.cache import caches
 
 from articles import pagecache
 from articles.models import Question
-from reviews import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -110,17 +109,13 @@ def approved(editor, board_member, audiences):
         title="Does vitamin D help bones?",
         body="First wording.\n",
     )
-    review_round = workflow.submit(article, by=editor)
-    workflow.start_review(review_round, by=board_member)
-    return workflow.approve(review_round, by=board_member)
+    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 def approve_new_wording(article, editor, board_member, wording, capture):
     factories.save_as(editor, article, body=f"{wording}\n")
     with capture(execute=True):
-        review_round = workflow.submit(article, by=editor)
-        workflow.start_review(review_round, by=board_member)
-        workflow.approve(review_round, by=board_member)
+        factories.approve(article, editor=editor, board_member=board_member)
 
 
 def article_token(server):

@@ -15,7 +15,6 @@ from django.core.cache import cache, caches
 
 from articles import pagecache
 from bench import lib
-from reviews import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +56,7 @@ def approved(editor, board_member, audiences):
         slug="bones",
         body="Shared fact.\n\n::: audience clinician\nWords for clinicians.\n:::\n",
     )
-    review_round = workflow.submit(article, by=editor)
-    workflow.start_review(review_round, by=board_member)
-    return workflow.approve(review_round, by=board_member)
+    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 def commit_elsewhere(redis_cache, other_server, token):

@@ -30,9 +30,7 @@ def article(editor, audiences):
 
 
 def approve(article, editor, board_member, note=""):
-    review_round = workflow.submit(article, by=editor, note=note)
-    workflow.start_review(review_round, by=board_member)
-    return workflow.approve(review_round, by=board_member)
+    return factories.approve(article, editor=editor, board_member=board_member, note=note)
 
 
 def orm_history(article):
