@@ -22,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from articles.models import Disclaimer
 from reviews.models import State, add_months
 
 # What both statements read alike: the article's and the round's own columns, and the row they
@@ -209,7 +210,8 @@ def disclaimers_shown(rows, audience, *, pending):
     return [
         (placement, body)
         for _order, _id, placement, visibility, body, slugs in sorted(rows, key=lambda row: row[:2])
-        if (not slugs or audience in slugs) and (pending or visibility == "always")
+        if (not slugs or audience in slugs)
+        and (pending or visibility == Disclaimer.Visibility.ALWAYS)
     ]
 
 
