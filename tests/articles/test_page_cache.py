@@ -32,9 +32,7 @@ def article(editor, audiences):
 
 @pytest.fixture
 def approved(article, editor, board_member):
-    review_round = workflow.submit(article, by=editor)
-    workflow.start_review(review_round, by=board_member)
-    return workflow.approve(review_round, by=board_member)
+    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 @pytest.fixture

@@ -31,9 +31,7 @@ def article(editor, audiences):
 
 @pytest.fixture
 def approved(article, editor, board_member):
-    review_round = workflow.submit(article, by=editor)
-    workflow.start_review(review_round, by=board_member)
-    return workflow.approve(review_round, by=board_member)
+    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 def test_healthz_answers_ok_when_the_database_answers(client):
@@ -197,9 +195,7 @@ def test_json_ld_cannot_be_broken_out_of_by_a_title(client, editor, board_member
     article = factories.ArticleFactory(
         created_by=editor, slug="evil", title="</script><script>alert(1)</script>?"
     )
-    review_round = workflow.submit(article, by=editor)
-    workflow.start_review(review_round, by=board_member)
-    workflow.approve(review_round, by=board_member)
+    factories.approve(article, editor=editor, board_member=board_member)
     page = client.get("/articles/evil/").content.decode()
     assert "<script>alert(1)</script>" not in page
     raw = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
@@ -220,9 +216,7 @@ def test_article_page_renders_from_one_query_with_fifty_references(
         disclaimer = factories.DisclaimerFactory(name=f"d{index}", body=f"Disclaimer {index}.")
         disclaimer.audiences.set(audiences[: index % 4])
     for _ in range(3):
-        review_round = workflow.submit(article, by=editor)
-        workflow.start_review(review_round, by=board_member)
-        workflow.approve(review_round, by=board_member)
+        factories.approve(article, editor=editor, board_member=board_member)
     cache.clear()
     with django_assert_num_queries(1):  # reviews.pages: round, history and disclaimers at once
         response = client.get("/articles/big/?audience=clinician")
@@ -315,9 +309,7 @@ def test_topic_pages_are_paged_newest_first(client, editor, board_member, audien
             created_by=editor, slug=f"a{number}", title=f"Question {number}?"
         )
         article.topics.add(topic)
-        review_round = workflow.submit(article, by=editor)
-        workflow.start_review(review_round, by=board_member)
-        workflow.approve(review_round, by=board_member)
+        factories.approve(article, editor=editor, board_member=board_member)
     first = client.get("/topics/bones/").content.decode()
     assert first.index("Question 2?") < first.index("Question 1?")
     assert "Question 0?" not in first
