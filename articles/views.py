@@ -25,18 +25,17 @@ from django.views.decorators.http import require_POST, require_safe
 from articles import pagecache
 from articles.context_processors import site_links
 from articles.forms import QuestionForm
-from articles.models import Article, Audience, Page, Question, Topic
+from articles.models import Article, Page, Question, Topic
 from articles.rendering import render_markdown
 from articles.structured_data import article_api_data, article_json_ld
 from reviews.models import ReviewRound, State
-from reviews.pages import published_page
+from reviews.pages import AUDIENCE_SLUG_LENGTH, published_page
 from reviews.search import MAX_RANKED
 
 logger = logging.getLogger(__name__)
 
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
-AUDIENCE_SLUG_LENGTH = Audience._meta.get_field("slug").max_length
 PUBLIC_MAX_AGE = 300
 PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
 # Request headers that can turn a GET into a 304 or 412.
@@ -153,12 +152,7 @@ def article_detail(request, slug):
 
 def render_and_cache_page(request, found):
     """Render the page a cache lookup missed, and cache it when the audience asked for is real."""
-    # ?audience= first, then the cookie. Longer values are never an audience: no need to send
-    # them to the database.
-    asked = tuple(
-        value if value and len(value) <= AUDIENCE_SLUG_LENGTH else None
-        for value in (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE))
-    )
+    asked = (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE))
     page_data = published_page(found.slug, asked)
     if page_data is None:
         raise Http404("No published article has that address.")

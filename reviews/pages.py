@@ -22,7 +22,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.models import Disclaimer
+from articles.models import Audience, Disclaimer
 from reviews.models import State, add_months
 
 # What both statements read alike: the article's and the round's own columns, and the row they
@@ -132,6 +132,7 @@ SELECT json_object(
 
 STATEMENTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+AUDIENCE_SLUG_LENGTH = Audience._meta.get_field("slug").max_length
 
 
 def moment(text):
@@ -197,7 +198,11 @@ class PublishedPage:
 
 
 def slug_or_none(value):
-    return value if value and SLUG.fullmatch(value) else None
+    """`value` when it could be an audience's slug, else None: nothing else is sent to the
+    database (the shape keeps it safe in a JSON path, the length keeps long values away)."""
+    if value and len(value) <= AUDIENCE_SLUG_LENGTH and SLUG.fullmatch(value):
+        return value
+    return None
 
 
 def disclaimers_shown(rows, audience, *, pending):
