@@ -156,7 +156,7 @@ def prepare_vetted(run):
     url = run.database("main")
     env = vetted_env(run, url)
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_demo")
+    manage(env, "load_demo", "--public-demo-passwords")
     manage(env, "collectstatic", "--noinput", "-v0")
     exported = subprocess.run(
         [str(lib.VENV_PYTHON), "-m", "bench.export_demo"],
@@ -524,7 +524,7 @@ BUCKETS = [
     ("template rendering", ("django/template/",)),
     ("middleware", ("django/middleware/", "csp/", "whitenoise/", "contrib/sessions/")),
 ]
-APP_DIRS = ("articles/", "reviews/", "references/", "config/")
+APP_DIRS = ("publishing/", "editorial/", "articles/", "reviews/", "references/", "config/")
 
 
 def bucket(frames):

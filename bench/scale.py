@@ -36,7 +36,7 @@ def parse_args():
 def environment(database_url):
     os.environ.update(
         PYTHONPATH=str(lib.ROOT),
-        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_SETTINGS_MODULE="bench.settings",
         DEBUG="0",
         SECRET_KEY=lib.secret_key(),
         ALLOWED_HOSTS="testserver,127.0.0.1",

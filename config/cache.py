@@ -1,54 +1,165 @@
-"""Vetted's Redis cache backend: Django's, plus two things the article page's cache needs.
+"""Vetted's cache plumbing: the Redis cache backend, what a cache outage raises, and the
+invalidation listener that lets each process keep its own copy of pages.
 
-1. One redis-py client per connection pool. Django's RedisCacheClient builds a fresh
-   `redis.Redis` for every get and set, and building one fills a table of about 170 response
-   callbacks: about a third of a millisecond here, more than the round trip it wraps.
-2. Invalidation listeners. `listen(prefixes)` opens one connection per process on which Redis
-   reports every later change to a key under those prefixes (server-assisted tracking in
-   broadcast mode, Redis 6 and later). A process can then keep its own copy of such keys and
-   still see a change made by any other server as soon as Redis has made it.
+RedisCache is a cache backend on public APIs only: Django's BaseCache for keys and timeouts, and
+one redis-py client per backend made from the settings (the URL in CACHE_URL and the one
+timeout REDIS_TIMEOUT, which bounds connecting, every command and the listener's reads). A
+Redis that stops answering therefore costs at most that long before callers see CACHE_ERRORS.
+
+`listen(prefixes)` opens one connection per process on which Redis reports every later change
+to a key under those prefixes (server-assisted tracking in broadcast mode, Redis 6 and later).
+A process can then keep its own copy of such keys and still see a change made by any other
+server as soon as Redis has made it.
 """
 
 import contextlib
 import logging
 import math
 import os
+import pickle
 import time
 
 import redis
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 logger = logging.getLogger(__name__)
 
 INVALIDATION_CHANNEL = "__redis__:invalidate"
 
-
-class SharedClientRedisCacheClient(RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
+# What a cache that cannot be reached raises: refused, timed out, out of memory, read-only.
+CACHE_ERRORS = (redis.exceptions.RedisError,)
 
 
-class SharedClientRedisCache(RedisCache):
+class RedisCache(BaseCache):
+    """Django's cache API over one redis-py client.
+
+    Values are pickled, except whole numbers, which are stored as Redis integers so that
+    incr() works on them (as Django's own Redis backend does). OPTIONS: `timeout`, in seconds.
+    """
+
     def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = SharedClientRedisCacheClient
+        super().__init__(params)
+        self.url = server
+        self.socket_timeout = float(params.get("OPTIONS", {}).get("timeout", 0.5))
+        self.client = redis.Redis.from_url(
+            server,
+            socket_timeout=self.socket_timeout,
+            socket_connect_timeout=self.socket_timeout,
+        )
+
+    # --- values ------------------------------------------------------------------------------
+
+    @staticmethod
+    def encode(value):
+        if type(value) is int:
+            return value
+        return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def decode(data):
+        try:
+            return int(data)
+        except ValueError:
+            return pickle.loads(data)  # only this backend writes the keys it reads
+
+    def get_backend_timeout(self, timeout=DEFAULT_TIMEOUT):
+        """Seconds to keep a key: None keeps it for ever, 0 deletes it."""
+        if timeout == DEFAULT_TIMEOUT:
+            timeout = self.default_timeout
+        return None if timeout is None else max(0, int(timeout))
+
+    # --- the cache API -----------------------------------------------------------------------
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        if timeout == 0:
+            return False
+        return bool(self.client.set(key, self.encode(value), ex=timeout, nx=True))
+
+    def get(self, key, default=None, version=None):
+        data = self.client.get(self.make_and_validate_key(key, version=version))
+        return default if data is None else self.decode(data)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        if timeout == 0:
+            self.client.delete(key)
+        else:
+            self.client.set(key, self.encode(value), ex=timeout)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        timeout = self.get_backend_timeout(timeout)
+        if timeout is None:
+            return bool(self.client.persist(key))
+        return bool(self.client.expire(key, timeout))
+
+    def delete(self, key, version=None):
+        return bool(self.client.delete(self.make_and_validate_key(key, version=version)))
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+        if not keys:
+            return {}
+        made = {self.make_and_validate_key(key, version=version): key for key in keys}
+        values = self.client.mget(list(made))
+        return {
+            made[full]: self.decode(data)
+            for full, data in zip(made, values, strict=True)
+            if data is not None
+        }
+
+    def has_key(self, key, version=None):
+        return bool(self.client.exists(self.make_and_validate_key(key, version=version)))
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        # INCRBY creates a missing key; Django's API says a missing key is an error.
+        if not self.client.exists(key):
+            raise ValueError(f"Key '{key}' not found.")
+        return self.client.incr(key, delta)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        if not data:
+            return []
+        timeout = self.get_backend_timeout(timeout)
+        values = {
+            self.make_and_validate_key(key, version=version): self.encode(value)
+            for key, value in data.items()
+        }
+        with self.client.pipeline() as pipeline:
+            if timeout == 0:
+                pipeline.delete(*values)
+            else:
+                pipeline.mset(values)
+                if timeout is not None:
+                    for key in values:
+                        pipeline.expire(key, timeout)
+            pipeline.execute()
+        return []
+
+    def delete_many(self, keys, version=None):
+        keys = [self.make_and_validate_key(key, version=version) for key in keys]
+        if keys:
+            self.client.delete(*keys)
+
+    def clear(self):
+        return bool(self.client.flushdb())
+
+    # --- the page cache's needs --------------------------------------------------------------
 
     def location_identity(self):
-        """What tells this cache's data apart from another's: servers, prefix and version."""
-        return (tuple(self._servers), self.key_prefix, self.version)
+        """What tells this cache's data apart from another's: server, prefix and version."""
+        return (self.url, self.key_prefix, self.version)
 
     def listen(self, prefixes):
         """An InvalidationListener for the keys (as given to this cache) under `prefixes`."""
         return InvalidationListener(
-            self._servers[0], [self.make_and_validate_key(prefix) for prefix in prefixes]
+            self.url,
+            [self.make_and_validate_key(prefix) for prefix in prefixes],
+            socket_timeout=self.socket_timeout,
         )
 
 
@@ -63,10 +174,10 @@ class InvalidationListener:
     ALL = "all"
     UNAVAILABLE = "unavailable"
     RETRY_SECONDS = 5.0
-    SOCKET_TIMEOUT = 1.0
 
-    def __init__(self, url, prefixes):
+    def __init__(self, url, prefixes, *, socket_timeout):
         self.url, self.prefixes = url, prefixes
+        self.socket_timeout = socket_timeout
         self.connection = None
         self.pid = None
         self.retry_at = 0.0
@@ -98,7 +209,10 @@ class InvalidationListener:
             # RESP2, where invalidations arrive as pub/sub messages; a timeout so a half-sent
             # message from a dying server cannot hang a request.
             pool = redis.ConnectionPool.from_url(
-                self.url, protocol=2, socket_timeout=self.SOCKET_TIMEOUT
+                self.url,
+                protocol=2,
+                socket_timeout=self.socket_timeout,
+                socket_connect_timeout=self.socket_timeout,
             )
             connection = pool.make_connection()
             connection.connect()

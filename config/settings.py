@@ -34,6 +34,17 @@ def env_int(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def env_float(name, default):
+    value = os.environ.get(name) or str(default)
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, not {value!r}.")
+    return number
+
+
 def env_url(name, default):
     # An env file often declares a variable with no value ("CACHE_URL="); that means the default.
     return os.environ.get(name) or default
@@ -52,12 +63,13 @@ def cache_from_url(url):
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     if scheme in {"redis", "rediss"}:
         return {
-            "BACKEND": "config.cache.SharedClientRedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "vetted"),
             # A Redis that stops answering must not hold requests until gunicorn kills them:
-            # after these many seconds the page cache treats it as unreachable and renders.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            # after this many seconds (connecting, any command, the listener's reads) the page
+            # cache treats it as unreachable and renders.
+            "OPTIONS": {"timeout": env_float("REDIS_TIMEOUT", 0.5)},
         }
     raise ImproperlyConfigured(f"CACHE_URL scheme {scheme!r} is not one of locmem, dummy, redis.")
 
@@ -131,6 +143,8 @@ INSTALLED_APPS = [
     "references",
     "articles",
     "reviews",
+    "publishing",
+    "editorial",
 ]
 
 MIDDLEWARE = [
@@ -158,7 +172,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site_links",
+                "publishing.context_processors.site_links",
             ],
         },
     },

@@ -20,7 +20,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
-from articles.pagecache import CACHE_ERRORS
+from config.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from articles.sitemaps import SITEMAPS
 from config import bench, health
 from config.throttle import ThrottledAdminAuthenticationForm
+from publishing.sitemaps import SITEMAPS
 
 # A lost database connection anywhere in a request answers 503, not 500 (config/middleware.py).
 handler500 = "config.middleware.server_error"
@@ -19,8 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("", include("reviews.urls")),
-    path("", include("articles.urls")),
+    path("", include("publishing.urls")),
 ]
 
 if settings.BENCH_BASELINE:

@@ -9,7 +9,7 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from articles.models import Article
         from reviews.roles import ensure_role_groups
-        from reviews.signals import article_saved
+        from reviews.workflow import article_saved
 
         # Runs after every migrate and flush, once auth's permissions exist.
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="vetted-role-groups")

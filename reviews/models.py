@@ -82,8 +82,8 @@ class ReviewRoundQuerySet(models.QuerySet):
     def newest_visible(self):
         """Per article, the newest round a reader may be shown: the one to publish.
 
-        Only the workflow uses this, to decide which round `is_published` marks; it scans every
-        round of the article, so readers' pages use published() instead.
+        The rule reviews.workflow.mark_published applies to decide which round `is_published`
+        marks; it scans every round of the article, so readers' pages use published() instead.
         """
         newest = (
             ReviewRound.objects.visible()

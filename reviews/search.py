@@ -15,6 +15,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F, Q, TextField, Value
+from django.db.models.fields.json import KT
 from django.utils.html import strip_tags
 
 SEARCH_CONFIG = "english"
@@ -40,15 +41,21 @@ def searchable_body(rendered):
 
 def index_round(review_round):
     """Write the round's weighted search vector (PostgreSQL only; a no-op elsewhere)."""
+    index_rounds(type(review_round).objects.filter(pk=review_round.pk))
+
+
+def index_rounds(rounds):
+    """Write the weighted search vector of every round in the queryset `rounds`, in one UPDATE
+    (PostgreSQL only; a no-op elsewhere): the title weighs most, then the summary, then the
+    text of every audience's body."""
     if connection.vendor != "postgresql":
         return
-    article = review_round.snapshot["article"]
     vector = (
-        SearchVector(Value(article["title"]), weight="A", config=SEARCH_CONFIG)
-        + SearchVector(Value(article["summary"]), weight="B", config=SEARCH_CONFIG)
+        SearchVector(KT("snapshot__article__title"), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(KT("snapshot__article__summary"), weight="B", config=SEARCH_CONFIG)
         + SearchVector(F("search_body"), weight="C", config=SEARCH_CONFIG)
     )
-    type(review_round).objects.filter(pk=review_round.pk).update(search_vector=vector)
+    rounds.update(search_vector=vector)
 
 
 def clean_query(text):

@@ -13,8 +13,9 @@ from references.citations import render_reference_list
 SNAPSHOT_VERSION = 1
 
 
-def build_snapshot(article, *, audiences, references):
-    """The immutable JSON-ready record of what is submitted.
+def build_snapshot(article, *, audiences, references, body=None, topics=None):
+    """The immutable JSON-ready record of what is submitted (`body` and `topics` in place of
+    the article's own, when given).
 
     `audiences` are Audience rows in display order; `references` maps key → reference data for
     every key the body cites.
@@ -27,9 +28,12 @@ def build_snapshot(article, *, audiences, references):
             "slug": article.slug,
             "title": article.title,
             "summary": article.summary,
-            "body": article.body,
+            "body": article.body if body is None else body,
             "evidence_note": article.evidence_note,
-            "topics": [{"slug": topic.slug, "name": topic.name} for topic in article.topics.all()],
+            "topics": [
+                {"slug": topic.slug, "name": topic.name}
+                for topic in (article.topics.all() if topics is None else topics)
+            ],
         },
         "audiences": [
             {"slug": audience.slug, "name": audience.name, "description": audience.description}

@@ -5,6 +5,9 @@ round's state against TRANSITIONS, writes a ReviewEvent in the same transaction 
 changed round. E-mail goes out only after the transaction commits.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import reversion
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -12,7 +15,6 @@ from django.db.models import Max
 from django.utils import timezone
 from reversion.models import Version
 
-from articles import pagecache
 from articles.models import Article, Audience
 from articles.rendering import check
 from references.citations import cited_keys
@@ -20,6 +22,7 @@ from references.models import Reference
 from reviews import notifications
 from reviews.models import OPEN_STATES, ReviewEvent, ReviewRound, State
 from reviews.search import index_round, searchable_body
+from reviews.signals import published_changed
 from reviews.snapshots import build_snapshot, render_snapshot, snapshot_digest
 
 Action = ReviewEvent.Action
@@ -97,16 +100,10 @@ def submit(article, *, by, note=""):
     with transaction.atomic():
         # Lock the article and read it afresh, so the snapshot is exactly what is stored.
         article = Article.objects.select_for_update().get(pk=article.pk)
-        audiences = list(Audience.objects.order_by("order", "pk"))
-        if not audiences:
-            raise InvalidTransition("There are no audiences to render the article for.")
-        library_keys = set(Reference.objects.values_list("key", flat=True))
-        problems = check(
-            article.body, audiences=[a.slug for a in audiences], reference_keys=library_keys
-        )
-        if problems:
-            unresolved = any(problem.code == "unknown-citation" for problem in problems)
-            raise (UnresolvedCitations if unresolved else MalformedBlocks)(problems)
+        frozen = freeze(article)
+        if frozen.problems:
+            unresolved = any(problem.code == "unknown-citation" for problem in frozen.problems)
+            raise (UnresolvedCitations if unresolved else MalformedBlocks)(frozen.problems)
 
         for open_round in ReviewRound.objects.select_for_update().filter(
             article=article, state__in=OPEN_STATES
@@ -115,12 +112,6 @@ def submit(article, *, by, note=""):
                 open_round, Action.SUPERSEDE, by=by, note="A newer version was submitted."
             )
 
-        references = {
-            reference.key: reference.as_data()
-            for reference in Reference.objects.filter(key__in=cited_keys(article.body))
-        }
-        snapshot = build_snapshot(article, audiences=audiences, references=references)
-        rendered = render_snapshot(snapshot)
         number = (article.review_rounds.aggregate(Max("number"))["number__max"] or 0) + 1
         revision = _record_revision(
             article, by=by, comment=f"Submitted for review (round {number})."
@@ -130,10 +121,10 @@ def submit(article, *, by, note=""):
             number=number,
             state=State.SUBMITTED,
             revision=revision,
-            snapshot=snapshot,
-            rendered=rendered,
-            snapshot_sha256=snapshot_digest(snapshot),
-            search_body=searchable_body(rendered),
+            snapshot=frozen.snapshot,
+            rendered=frozen.rendered,
+            snapshot_sha256=frozen.digest,
+            search_body=frozen.search_body,
             note=note,
             submitted_by=by,
         )
@@ -144,6 +135,64 @@ def submit(article, *, by, note=""):
         publish(article)
         transaction.on_commit(lambda: notifications.round_submitted(review_round))
     return review_round
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """An article's text frozen as a review round holds it, with what would stop its submission.
+
+    The snapshot, its HTML, digest and search text are made when first asked for: the writing
+    checks need only the problems and the references.
+    """
+
+    article: Article
+    body: str
+    audiences: list  # Audience rows in display order
+    references: dict  # key -> data, for each cited key the library holds
+    problems: list  # articles.rendering.Diagnostic: each stops a submission
+
+    @cached_property
+    def snapshot(self):
+        return build_snapshot(
+            self.article, body=self.body, audiences=self.audiences, references=self.references
+        )
+
+    @cached_property
+    def rendered(self):
+        return render_snapshot(self.snapshot)
+
+    @cached_property
+    def digest(self):
+        return snapshot_digest(self.snapshot)
+
+    @cached_property
+    def search_body(self):
+        return searchable_body(self.rendered)
+
+
+def freeze(article, *, body=None, audiences=None, library_keys=None):
+    """Freeze `article` as submit() would: its saved text, or `body` in its place.
+
+    The one place a review snapshot is made: submit, the draft preview, the writing checks and
+    the benchmark's bulk seeding all call it. `audiences` (Audience rows in display order) and
+    `library_keys` (every reference key in the library) may be passed by a caller that already
+    has them. Raises InvalidTransition when there are no audiences to render for.
+    """
+    body = article.body if body is None else body
+    if audiences is None:
+        audiences = list(Audience.objects.order_by("order", "pk"))
+    if not audiences:
+        raise InvalidTransition("There are no audiences to render the article for.")
+    if library_keys is None:
+        library_keys = set(Reference.objects.values_list("key", flat=True))
+    problems = check(body, audiences=[a.slug for a in audiences], reference_keys=library_keys)
+    references = {
+        reference.key: reference.as_data()
+        for reference in Reference.objects.filter(key__in=cited_keys(body))
+    }
+    return Frozen(
+        article=article, body=body, audiences=audiences, references=references, problems=problems
+    )
 
 
 def start_review(review_round, *, by):
@@ -262,20 +311,37 @@ def publish(article, *, previous_slug=None):
     at the article's address (and at `previous_slug`, after a change of address) go stale.
     """
     with transaction.atomic():
-        newest = (
-            ReviewRound.objects.visible()
-            .filter(article=article)
-            .order_by("-submitted_at", "-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        stale = ReviewRound.objects.filter(article=article, is_published=True)
-        if newest is not None:
-            stale = stale.exclude(pk=newest)
-        stale.update(is_published=False)
-        if newest is not None:
-            ReviewRound.objects.filter(pk=newest, is_published=False).update(is_published=True)
-    pagecache.articles_changed(*{article.slug, previous_slug or article.slug})
+        mark_published(ReviewRound.objects.filter(article=article))
+    published_changed.send(sender=Article, slugs={article.slug, previous_slug or article.slug})
+
+
+def mark_published(rounds):
+    """Of the rounds in the queryset `rounds`, mark the newest visible one of each article as
+    published and every other one as not (ReviewRound.objects.newest_visible is the rule).
+
+    publish() calls it for one article inside each change; the benchmark's bulk seeding calls
+    it for many articles at once. Call it inside a transaction.
+    """
+    newest = rounds.newest_visible().values("pk")
+    # Unmark before marking: at most one round per article may be published at any moment.
+    rounds.filter(is_published=True).exclude(pk__in=newest).update(is_published=False)
+    rounds.filter(is_published=False, pk__in=newest).update(is_published=True)
+
+
+def article_saved(sender, instance, created, **kwargs):
+    """Receiver of Article's post_save: re-decide the published round after a save that
+    changed what readers' pages show (address, review interval, pending publication)."""
+    # Raw saves count too: reversion restores an old version with one, and a restored
+    # pending-publication setting changes what readers see. (publish() only ever writes the
+    # state its rule gives, so running it during loaddata is harmless.)
+    if created:  # no round yet: nothing is published
+        instance.remember_page_fields()
+        return
+    if not instance.page_fields_changed():
+        return
+    saved = instance.saved_page_fields() or {}
+    publish(instance, previous_slug=saved.get("slug"))
+    instance.remember_page_fields()
 
 
 def _change_state(locked_round, action, *, by, note="", fields=None):

@@ -58,3 +58,51 @@ def test_load_demo_with_the_database_down_is_one_clear_line(manage):
     assert "Traceback" not in result.stderr
     assert len(error_lines(result)) == 1
     assert error_lines(result)[0].startswith("CommandError: Cannot reach the database:")
+
+
+def production(*args, tmp_path):
+    return run_manage(
+        *args,
+        DEBUG="0",
+        SECRET_KEY="a-long-enough-key-for-this-test-only-not-a-real-secret-0123456789",
+        ALLOWED_HOSTS="vetted.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    )
+
+
+def test_a_production_manage_py_lists_no_seeding_command(tmp_path):
+    result = production("help", "--commands", tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.split()
+    assert "load_demo" in commands  # the list is the real one
+    assert "seed_bulk" not in commands
+
+
+def test_load_demo_refuses_public_passwords_with_debug_off(tmp_path):
+    assert production("migrate", "--noinput", tmp_path=tmp_path).returncode == 0
+
+    result = production("load_demo", tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert error_lines(result) == [
+        "CommandError: DEBUG is off: load_demo would create accounts whose passwords are "
+        "public. Pass --public-demo-passwords to do it anyway, never on a public site."
+    ]
+    users = production(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.contrib.auth.models import User; print(User.objects.count())",
+        tmp_path=tmp_path,
+    )
+    assert users.stdout.strip() == "0"
+
+
+def test_load_demo_with_debug_off_creates_the_accounts_when_asked_explicitly(tmp_path):
+    assert production("migrate", "--noinput", tmp_path=tmp_path).returncode == 0
+
+    result = production("load_demo", "--public-demo-passwords", tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "vetted-editor" in result.stdout

@@ -156,10 +156,10 @@ def test_the_cache_is_local_memory_by_default():
 
 def test_a_redis_cache_url_selects_the_redis_cache_with_the_key_prefix():
     assert cache_from_url("redis://127.0.0.1:6379/0") == {
-        "BACKEND": "config.cache.SharedClientRedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
         "KEY_PREFIX": "vetted",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "OPTIONS": {"timeout": 0.5},
     }
 
 
@@ -263,3 +263,23 @@ def test_an_smtps_email_url_that_also_asks_for_starttls_is_a_clear_error():
 def test_an_smtp_email_url_with_a_port_that_is_not_a_number_is_a_clear_error():
     with pytest.raises(ImproperlyConfigured, match="port that is not a number"):
         email_from_url("smtp://mail.example:submission")
+
+
+def test_redis_timeout_is_one_setting_for_the_cache_and_its_listener(monkeypatch):
+    monkeypatch.setenv("REDIS_TIMEOUT", "0.25")
+    entry = cache_from_url("redis://127.0.0.1:6379/0")
+    assert entry["OPTIONS"] == {"timeout": 0.25}
+
+    from config.cache import RedisCache
+
+    backend = RedisCache(entry["LOCATION"], entry)
+    kwargs = backend.client.connection_pool.connection_kwargs
+    assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == 0.25
+    assert backend.listen(["vetted:x"]).socket_timeout == 0.25
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_redis_timeout_that_is_not_a_positive_number_is_refused(monkeypatch, value):
+    monkeypatch.setenv("REDIS_TIMEOUT", value)
+    with pytest.raises(ImproperlyConfigured, match="REDIS_TIMEOUT must be a positive number"):
+        cache_from_url("redis://127.0.0.1:6379/0")

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from articles.admin import question_title
 from articles.models import Article, Question
+from articles.questions import question_title
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from articles import pagecache
+from publishing import pagecache
 from reviews import workflow
 from tests import factories
 
@@ -206,7 +206,7 @@ def test_clear_page_cache_makes_every_cached_page_stale(client, approved):
 def test_clear_page_cache_says_so_in_one_line_when_the_cache_is_down(settings, capsys):
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.SharedClientRedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
         }
     }

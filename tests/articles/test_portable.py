@@ -99,7 +99,7 @@ def test_a_bad_header_is_refused_naming_the_line(text, line, fragment):
 
 @pytest.mark.django_db
 def test_the_demo_article_round_trips_byte_for_byte(tmp_path):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", public_demo_passwords=True, stdout=StringIO())
     exported = tmp_path / "demo.md"
     call_command("export_article", DEMO_SLUG, "-o", str(exported))
     original = exported.read_bytes()

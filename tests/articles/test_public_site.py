@@ -7,8 +7,8 @@ import reversion
 from django.core.cache import cache
 from django.urls import set_script_prefix
 
-from articles.context_processors import site_links
 from articles.models import Page, Question
+from publishing.context_processors import site_links
 from reviews import workflow
 from tests import factories
 
@@ -302,7 +302,7 @@ def test_home_lists_topics_of_published_articles_only(client, approved, article,
 
 
 def test_topic_pages_are_paged_newest_first(client, editor, board_member, audiences, monkeypatch):
-    monkeypatch.setattr("articles.views.TOPIC_PAGE_SIZE", 2)
+    monkeypatch.setattr("publishing.views.TOPIC_PAGE_SIZE", 2)
     topic = factories.TopicFactory(slug="bones", name="Bones")
     for number in range(3):
         article = factories.ArticleFactory(
@@ -433,7 +433,7 @@ def test_public_pages_carry_a_strict_content_security_policy(client, approved):
     assert "frame-ancestors 'none'" in policy
 
 
-# The layout's links (worked out once per process by articles.context_processors)
+# The layout's links (worked out once per process by publishing.context_processors)
 
 LAYOUT_LINKS = [
     'href="/"',

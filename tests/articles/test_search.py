@@ -113,7 +113,7 @@ def test_a_very_common_word_ranks_a_bounded_number_of_matches(
     client, editor, board_member, audiences, monkeypatch
 ):
     monkeypatch.setattr("reviews.search.MAX_RANKED", 3)
-    monkeypatch.setattr("articles.views.MAX_RANKED", 3)
+    monkeypatch.setattr("publishing.views.MAX_RANKED", 3)
     for index in range(5):
         publish(editor, board_member, f"zinc-{index}", f"Zinc question {index}?")
     page = client.get("/search/", {"q": "zinc"}).content.decode()

@@ -86,7 +86,7 @@ def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
     try:
         lib.create_database(name)
         manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_demo")
+        manage(env, "load_demo", "--public-demo-passwords")
         manage(env, "collectstatic", "--noinput", "-v0")
         gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
         for label in ("a", "b"):

@@ -98,7 +98,7 @@ def _fresh_page_cache():
 @pytest.fixture
 def demo(live_server):
     """The live server with the demo content loaded, approved through the real workflow."""
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", public_demo_passwords=True, stdout=io.StringIO())
     return live_server
 
 

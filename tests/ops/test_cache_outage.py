@@ -17,8 +17,8 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from articles import pagecache
 from articles.models import Question
+from publishing import pagecache
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -87,11 +87,11 @@ def private_redis(tmp_path, settings, monkeypatch):
     options = dict(settings.CACHES["default"].get("OPTIONS", {}))
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.SharedClientRedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
             # The timeouts production uses (config.settings.cache_from_url).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, **options},
+            "OPTIONS": {"timeout": 0.5, **options},
         }
     }
     # This process's record of failures and missed changes, fresh for each test.
@@ -129,7 +129,7 @@ def test_pages_are_rendered_while_redis_refuses_connections(
     assert b"First wording." in client.get(URL).content  # cached now
     private_redis.stop()
 
-    with caplog.at_level(logging.WARNING, logger="articles.pagecache"):
+    with caplog.at_level(logging.WARNING, logger="publishing.pagecache"):
         started = time.monotonic()
         responses = [client.get(URL) for _ in range(5)]
         elapsed = time.monotonic() - started
@@ -174,7 +174,7 @@ def test_an_approval_made_while_redis_hangs_shows_at_once_and_after_it_returns(
     token_before = article_token(private_redis)
     private_redis.pause()
 
-    with caplog.at_level(logging.WARNING, logger="articles.pagecache"):
+    with caplog.at_level(logging.WARNING, logger="publishing.pagecache"):
         approve_new_wording(
             approved.article, editor, board_member, "Second wording.",
             django_capture_on_commit_callbacks,

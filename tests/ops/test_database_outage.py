@@ -186,7 +186,11 @@ def site():
             "EMAIL_URL": "locmem://",
             "LOG_LEVEL": "WARNING",
         }
-        for command in (["migrate", "--noinput"], ["load_demo"], ["collectstatic", "--noinput"]):
+        for command in (
+            ["migrate", "--noinput"],
+            ["load_demo", "--public-demo-passwords"],
+            ["collectstatic", "--noinput"],
+        ):
             run([sys.executable, "manage.py", *command], timeout=300, cwd=PROJECT_DIR, env=env)
 
         port = free_port()

@@ -23,7 +23,7 @@ REFUSED = OperationalError(
 
 
 def get_article_while(failure, client):
-    with mock.patch("articles.views.published_page", side_effect=failure):
+    with mock.patch("publishing.views.published_page", side_effect=failure):
         return client.get(ARTICLE)
 
 

@@ -13,8 +13,8 @@ import pytest
 import redis
 from django.core.cache import cache, caches
 
-from articles import pagecache
 from bench import lib
+from publishing import pagecache
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def redis_cache(settings):
         pytest.skip("needs Redis at 127.0.0.1:6379")
     settings.CACHES = {
         "default": {
-            "BACKEND": "config.cache.SharedClientRedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
         }
@@ -62,7 +62,7 @@ def approved(editor, board_member, audiences):
 def commit_elsewhere(redis_cache, other_server, token):
     """Replace the article's token as another server's commit does, on its own connection."""
     key = redis_cache.make_key(pagecache.article_key("bones"))
-    other_server.set(key, redis_cache._cache._serializer.dumps(token))
+    other_server.set(key, redis_cache.encode(token))
 
 
 def reads(other_server):

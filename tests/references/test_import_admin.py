@@ -135,7 +135,7 @@ def test_upload_without_a_file_shows_a_form_error(editor_client):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(editor_client, monkeypatch):
-    monkeypatch.setattr("references.admin.MAX_IMPORT_FILE_BYTES", 100)
+    monkeypatch.setattr("editorial.admin.references.MAX_IMPORT_FILE_BYTES", 100)
 
     response = editor_client.post(IMPORT_URL, {"files": [upload("calcium.json")]})
 

@@ -824,7 +824,7 @@ def test_history_of_a_single_version_offers_nothing_to_compare(client, editor, a
 def test_long_history_is_paged_with_constant_queries(
     client, editor, article, monkeypatch, django_assert_max_num_queries
 ):
-    monkeypatch.setattr("reviews.admin.HISTORY_PAGE_SIZE", 4)
+    monkeypatch.setattr("editorial.admin.articles.HISTORY_PAGE_SIZE", 4)
     for number in range(9):
         save_as(editor, article, summary=f"Take {number}.")
     client = logged_in(client, editor)

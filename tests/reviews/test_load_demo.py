@@ -25,7 +25,7 @@ DEMO_USERNAMES = ["admin", "editor", "aexample", "rsample"]
 
 def run_load_demo():
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", public_demo_passwords=True, stdout=out)
     return out.getvalue()
 
 

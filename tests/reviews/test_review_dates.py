@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision
 
-from reviews.admin_review_dates import bucket_counts, median_days, review_state_counts
+from editorial.admin.review_dates import bucket_counts, median_days, review_state_counts
+from editorial.templatetags.review_dates import review_dashboard
 from reviews.models import (
     ArticleReviewDate,
     ReviewRound,
@@ -17,7 +18,6 @@ from reviews.models import (
     add_months,
     latest_approval_due_by,
 )
-from reviews.templatetags.review_dates import review_dashboard
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import reversion
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -30,7 +31,22 @@ class Command(BaseCommand):
         "Load the demo article, references, audiences, disclaimers, board and users (idempotent)."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--public-demo-passwords",
+            action="store_true",
+            help=(
+                "create the demo accounts even with DEBUG off; their passwords are printed "
+                "here and published in the README, so never use this on a public site"
+            ),
+        )
+
+    def handle(self, *args, public_demo_passwords=False, **options):
+        if not settings.DEBUG and not public_demo_passwords:
+            raise CommandError(
+                "DEBUG is off: load_demo would create accounts whose passwords are public. "
+                "Pass --public-demo-passwords to do it anyway, never on a public site."
+            )
         try:
             demo = json.loads((DEMO_DIR / "demo.json").read_text(encoding="utf-8"))
             body = (DEMO_DIR / f"{demo['article']['slug']}.md").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ class PageSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["articles:home", "reviews:board", "articles:editorial_policy"]
+        return ["articles:home", "articles:board", "articles:editorial_policy"]
 
     def location(self, item):
         return reverse(item)

@@ -8,7 +8,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
-from reviews.admin_review_dates import (
+from editorial.admin.review_dates import (
     approval_days,
     bucket_counts,
     bucket_of,

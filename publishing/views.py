@@ -1,7 +1,7 @@
 """Public pages. They read only what readers may see, through ReviewRound.objects.published().
 
 The article page is rendered from the HTML frozen in the round (no Markdown work per request)
-and cached per (address, audience) in the shared cache (see articles.pagecache).
+and cached per (address, audience) in the shared cache (see publishing.pagecache).
 """
 
 import hashlib
@@ -22,13 +22,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from articles import pagecache
-from articles.context_processors import site_links
-from articles.forms import QuestionForm
 from articles.models import Article, Page, Question, Topic
 from articles.rendering import render_markdown
-from articles.structured_data import article_api_data, article_json_ld
-from reviews.models import ReviewRound, State
+from config.cache import CACHE_ERRORS
+from publishing import pagecache
+from publishing.context_processors import site_links
+from publishing.forms import QuestionForm
+from publishing.structured_data import article_api_data, article_json_ld
+from reviews.models import BoardMember, ReviewRound, State
 from reviews.pages import AUDIENCE_SLUG_LENGTH, published_page
 from reviews.search import MAX_RANKED
 
@@ -97,7 +98,7 @@ def public_cache_headers(request, response):
 def home(request):
     rounds = listed_rounds().order_by("-decided_at", "-submitted_at")[:HOME_PAGE_SIZE]
     topics = Topic.objects.filter(Exists(published_in_topic()))
-    response = render(request, "articles/home.html", {"rounds": rounds, "topics": topics})
+    response = render(request, "publishing/home.html", {"rounds": rounds, "topics": topics})
     return public_cache_headers(request, response)
 
 
@@ -116,7 +117,7 @@ def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     rounds = listed_rounds().filter(article__topics=topic).order_by("-decided_at", "-pk")
     page = Paginator(rounds, TOPIC_PAGE_SIZE).get_page(request.GET.get("page"))
-    response = render(request, "articles/topic_detail.html", {"topic": topic, "page": page})
+    response = render(request, "publishing/topic_detail.html", {"topic": topic, "page": page})
     return public_cache_headers(request, response)
 
 
@@ -208,7 +209,7 @@ def render_article_page(request, page):
         "question_fields": question_fields(page.audience),
         **site_links(),
     }
-    return render_to_string("articles/article_detail.html", context, request=None)
+    return render_to_string("publishing/article_detail.html", context, request=None)
 
 
 # Both are the same for every page that shows them, so each is rendered once per process.
@@ -219,7 +220,7 @@ disclaimer_html = lru_cache(maxsize=256)(render_markdown)
 def question_fields(audience):
     """The question form's fields for readers of `audience` (a slug from a frozen snapshot)."""
     form = QuestionForm(initial={"audience": audience})
-    return mark_safe(render_to_string("articles/_question_fields.html", {"question_form": form}))
+    return mark_safe(render_to_string("publishing/_question_fields.html", {"question_form": form}))
 
 
 @require_safe
@@ -228,7 +229,7 @@ def search(request):
     results = listed_rounds().search(text) if text.strip() else ReviewRound.objects.none()
     page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"q": text[:200], "page": page, "more_than": MAX_RANKED}
-    response = render(request, "articles/search.html", context)
+    response = render(request, "publishing/search.html", context)
     return public_cache_headers(request, response)
 
 
@@ -237,7 +238,7 @@ def editorial_policy(request):
     policy = get_object_or_404(Page, slug="editorial-policy")
     response = render(
         request,
-        "articles/page_detail.html",
+        "publishing/page_detail.html",
         {"page": policy, "body_html": render_markdown(policy.body)},
     )
     return public_cache_headers(request, response)
@@ -265,7 +266,7 @@ def ask_question(request, slug):
         if asked_too_often(rate_key):
             return render(
                 request,
-                "articles/question_result.html",
+                "publishing/question_result.html",
                 {"article": review_round.snapshot["article"], "limited": True},
                 status=429,
             )
@@ -280,7 +281,7 @@ def ask_question(request, slug):
         return redirect("articles:question_thanks", slug=slug)
     return render(
         request,
-        "articles/question_result.html",
+        "publishing/question_result.html",
         {"article": review_round.snapshot["article"], "form": form},
         status=400,
     )
@@ -295,7 +296,7 @@ def asked_too_often(rate_key):
     try:
         cache.add(rate_key, 0, timeout=3600)
         return cache.incr(rate_key) > QUESTION_LIMIT
-    except pagecache.CACHE_ERRORS as error:
+    except CACHE_ERRORS as error:
         logger.warning("Question accepted without its rate limit: %s", error)
         return False
 
@@ -304,5 +305,12 @@ def asked_too_often(rate_key):
 def question_thanks(request, slug):
     review_round = published_round_or_404(slug)
     return render(
-        request, "articles/question_result.html", {"article": review_round.snapshot["article"]}
+        request, "publishing/question_result.html", {"article": review_round.snapshot["article"]}
     )
+
+
+@require_safe
+def board(request):
+    members = BoardMember.objects.filter(active=True, user__is_active=True)
+    response = render(request, "publishing/board.html", {"members": members})
+    return public_cache_headers(request, response)

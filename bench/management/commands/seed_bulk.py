@@ -15,7 +15,6 @@ article. Rows go in with COPY on PostgreSQL and bulk_create elsewhere. `--histor
 also makes one article with K saved versions (for the history and compare views).
 """
 
-import hashlib
 import io
 import json
 import random
@@ -36,8 +35,9 @@ from reversion.models import Revision, Version
 from articles.models import Article, Audience, Topic
 from references.models import Reference
 from reviews.models import BoardMember, ReviewEvent, ReviewRound, State
-from reviews.search import SEARCH_CONFIG, searchable_body
-from reviews.snapshots import SNAPSHOT_VERSION, render_snapshot, snapshot_digest
+from reviews.search import index_rounds, searchable_body
+from reviews.snapshots import build_snapshot, render_snapshot, snapshot_digest
+from reviews.workflow import mark_published
 
 SLUG_PREFIX = "bulk-"
 REFERENCE_PREFIX = "bulk-ref-"
@@ -170,7 +170,7 @@ class Command(BaseCommand):
     def prepare_site(self):
         """Audiences, users and board from load_demo (idempotent), and who plays which role."""
         if not Audience.objects.exists() or not BoardMember.objects.exists():
-            call_command("load_demo", stdout=io.StringIO())
+            call_command("load_demo", public_demo_passwords=True, stdout=io.StringIO())
         self.audiences = list(Audience.objects.order_by("order", "pk"))
         self.audience_slugs = [audience.slug for audience in self.audiences]
         default = next((a for a in self.audiences if a.is_default), self.audiences[0])
@@ -237,6 +237,9 @@ class Command(BaseCommand):
         # The topic named after each condition, in CONDITIONS order.
         self.condition_topics = [by_slug[f"{SLUG_PREFIX}{i}"] for i in range(len(CONDITIONS))]
         self.topic_ids = sorted(self.topic_info)
+        self.topics_by_pk = {
+            pk: Topic(pk=pk, slug=slug, name=name) for pk, (slug, name) in self.topic_info.items()
+        }
 
     # --- bodies, each rendered once ---------------------------------------------------------
 
@@ -412,6 +415,8 @@ class Command(BaseCommand):
         self.write_rounds(
             [(revision, *row) for revision, row in zip(revisions, rounds, strict=True)]
         )
+        # Every round is approved: the workflow's own rule marks each article's newest.
+        mark_published(ReviewRound.objects.filter(article__in=articles))
 
     def version(self, revision, article, draft, variant, moment):
         """A reversion Version of the article as it stood, in Django's JSON serializer format."""
@@ -443,48 +448,37 @@ class Command(BaseCommand):
         )
 
     def snapshot(self, article, draft, variant):
-        return {
-            "version": SNAPSHOT_VERSION,
-            "article": {
-                "id": article.pk,
-                "slug": article.slug,
-                "title": draft["title"],
-                "summary": draft["summary"],
-                "body": variant["body"],
-                "evidence_note": variant["evidence_note"],
-                "topics": [
-                    {"slug": self.topic_info[pk][0], "name": self.topic_info[pk][1]}
-                    for pk in draft["topics"]
-                ],
-            },
-            "audiences": self.audience_data,
-            "default_audience": self.default_audience,
-            "references": variant["references"],
-        }
+        """The snapshot the workflow's build_snapshot makes of the article as it was submitted."""
+        as_submitted = Article(
+            pk=article.pk,
+            slug=article.slug,
+            title=draft["title"],
+            summary=draft["summary"],
+            body=variant["body"],
+            evidence_note=variant["evidence_note"],
+        )
+        return build_snapshot(
+            as_submitted,
+            audiences=self.audiences,
+            references=variant["references"],
+            topics=[self.topics_by_pk[pk] for pk in draft["topics"]],
+        )
 
     def write_rounds(self, rows):
         rounds, events = [], []
-        checked = False
         for revision, article, draft, variant, number, submitted, decided, member in rows:
             snapshot = self.snapshot(article, draft, variant)
-            canonical = json.dumps(
-                snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            )
-            digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-            if not checked:  # the shortcut must agree with the workflow's own digest
-                assert digest == snapshot_digest(snapshot), "snapshot digest mismatch"
-                checked = True
             rounds.append(
                 {
                     "article_id": article.pk,
                     "number": number,
                     "state": State.APPROVED,
                     "revision_id": revision.pk,
-                    "snapshot": canonical,
+                    "snapshot": json.dumps(snapshot, ensure_ascii=False),
                     "snapshot_dict": snapshot,
                     "rendered": variant["rendered_json"],
                     "rendered_dict": variant["rendered"],
-                    "snapshot_sha256": digest,
+                    "snapshot_sha256": snapshot_digest(snapshot),
                     "note": f"Round {number}: updated the evidence.",
                     "submitted_by_id": self.editor.pk,
                     "submitted_at": submitted,
@@ -495,8 +489,7 @@ class Command(BaseCommand):
                     "approver_name": member.display_name,
                     "approver_credentials": member.credentials,
                     "search_body": variant["search_body"],
-                    # Every round is approved, so readers see each article's last one.
-                    "is_published": number == len(draft["variants"]),
+                    "is_published": False,  # until mark_published applies the workflow's rule
                 }
             )
         ids = self.insert_rounds(rounds)
@@ -678,11 +671,12 @@ class Command(BaseCommand):
                     )
                 ]
             )
+            mark_published(ReviewRound.objects.filter(article=article))
 
     # --- search ------------------------------------------------------------------------------
 
     def index_search(self):
-        """Write every missing search_vector in one UPDATE, exactly as index_round would.
+        """Write every missing search_vector in one UPDATE, through reviews.search.index_rounds.
 
         For a large load the GIN index is dropped and rebuilt in the same transaction (building
         it once is much faster than updating it row by row); the definition is the migration's.
@@ -694,16 +688,7 @@ class Command(BaseCommand):
             rebuild = missing > 20_000
             if rebuild:
                 cursor.execute("DROP INDEX IF EXISTS reviewround_search_vector_gin")
-            cursor.execute(
-                "UPDATE reviews_reviewround SET search_vector = "
-                "setweight(to_tsvector(%s::regconfig, "
-                "COALESCE(snapshot->'article'->>'title', '')), 'A') || "
-                "setweight(to_tsvector(%s::regconfig, "
-                "COALESCE(snapshot->'article'->>'summary', '')), 'B') || "
-                "setweight(to_tsvector(%s::regconfig, COALESCE(search_body, '')), 'C') "
-                "WHERE search_vector IS NULL",
-                [SEARCH_CONFIG] * 3,
-            )
+            index_rounds(ReviewRound.objects.filter(search_vector__isnull=True))
             if rebuild:
                 cursor.execute(
                     "CREATE INDEX reviewround_search_vector_gin ON reviews_reviewround "

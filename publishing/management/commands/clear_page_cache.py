@@ -7,7 +7,7 @@ it touches no other key, so a Redis shared with other programs keeps their data.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles import pagecache
+from publishing import pagecache
 
 
 class Command(BaseCommand):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import Article
-from reviews.admin_base import ReadOnlyAdmin
+from editorial.admin.base import ReadOnlyAdmin
 from reviews.models import DUE_WINDOW_DAYS, ArticleReviewDate, ReviewRound, State
 
 # The order states are shown in, from the start of an article's life to its end.

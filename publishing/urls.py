@@ -1,7 +1,7 @@
 from django.urls import path
 
-from articles import views
-from articles.feeds import LatestArticlesFeed
+from publishing import views
+from publishing.feeds import LatestArticlesFeed
 
 app_name = "articles"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("articles/<slug:slug>/questions/thanks/", views.question_thanks, name="question_thanks"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("search/", views.search, name="search"),
+    path("advisory-board/", views.board, name="board"),
     path("editorial-policy/", views.editorial_policy, name="editorial_policy"),
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("api/articles/<slug:slug>/", views.article_api, name="api_detail"),

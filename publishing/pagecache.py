@@ -32,18 +32,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
-import redis
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils.http import http_date
+
+from config.cache import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
 SITE_KEY = "vetted:page-generation"
 ARTICLE_KEY_PREFIX = "vetted:article-generation:"
 PAGE_TIMEOUT = 24 * 3600
-# What a cache that cannot be reached raises: refused, timed out, out of memory, read-only.
-CACHE_ERRORS = (redis.exceptions.RedisError,)
 DEFAULT_AUDIENCE = ""  # the page shown to readers who have not chosen an audience
 
 

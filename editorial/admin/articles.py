@@ -1,9 +1,10 @@
-"""Admin for editors and the board: articles with their review panel, the review queue,
-previews, version comparison and the read-only audit trail.
+"""The desk's article admin with its review panel, previews, history and comparison, and the
+admins of what articles are made of: audiences, topics, disclaimers, site pages, questions.
 
 Views here parse input and call reviews.workflow; the rules live there.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,128 +14,29 @@ from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from articles.forms import ArticleForm
-from articles.models import Article, Audience
-from articles.readability import PLAIN_LANGUAGE_MAX_GRADE, audience_readability
-from articles.rendering import check
+from articles.models import Article, Audience, Disclaimer, Page, Question, Topic
+from articles.questions import question_to_draft
+from editorial.admin.base import object_urls
+from editorial.checks import writing_checks
+from editorial.forms import ArticleForm
+from editorial.review import (
+    BUTTON_LABELS,
+    WORKFLOW_FUNCTIONS,
+    Action,
+    preview_context,
+    state_badge,
+)
 from references.citations import cited_keys
-from references.models import Reference
 from reviews import diffs, workflow
-from reviews.admin_base import ReadOnlyAdmin, object_urls
-from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound, State
-from reviews.snapshots import build_snapshot, render_snapshot
+from reviews.models import OPEN_STATES, ReviewRound, State
 
-Action = ReviewEvent.Action
-
-WORKFLOW_FUNCTIONS = {
-    Action.START_REVIEW: lambda review_round, user, note: workflow.start_review(
-        review_round, by=user
-    ),
-    Action.APPROVE: lambda review_round, user, note: workflow.approve(
-        review_round, by=user, note=note
-    ),
-    Action.REQUEST_CHANGES: lambda review_round, user, note: workflow.request_changes(
-        review_round, by=user, note=note
-    ),
-    Action.WITHDRAW: lambda review_round, user, note: workflow.withdraw(review_round, by=user),
-}
-
+# Markdown source fields, kept exactly as typed.
 MARKDOWN_FIELDS = {"body", "evidence_note"}
-
-BUTTON_LABELS = {
-    Action.SUBMIT: "Submit for review",
-    Action.START_REVIEW: "Start review",
-    Action.APPROVE: "Approve",
-    Action.REQUEST_CHANGES: "Request changes",
-    Action.WITHDRAW: "Withdraw",
-}
-
-
-def state_badge(state):
-    if not state:
-        return format_html('<span class="state-badge state-draft">{}</span>', "Draft")
-    return format_html('<span class="state-badge state-{}">{}</span>', state, State(state).label)
-
-
-def draft_preview(article):
-    """Render the saved draft through the same pipeline a submission uses, plus its problems."""
-    audiences = list(Audience.objects.order_by("order", "pk"))
-    library_keys = set(Reference.objects.values_list("key", flat=True))
-    problems = check(
-        article.body, audiences=[a.slug for a in audiences], reference_keys=library_keys
-    )
-    references = {
-        reference.key: reference.as_data()
-        for reference in Reference.objects.filter(key__in=cited_keys(article.body))
-    }
-    snapshot = build_snapshot(article, audiences=audiences, references=references)
-    return snapshot, render_snapshot(snapshot), problems
-
-
-# The panel lists this many of the references no article cites, and counts the rest.
-UNUSED_REFERENCES_SHOWN = 20
-
-
-def writing_checks(article, body):
-    """The writing checks of `body` as the text of `article`: problems with their lines,
-    readability per audience, and the library's references that no article's body cites.
-
-    A fixed number of queries, whatever the size of the library or of the site.
-    """
-    audiences = list(Audience.objects.order_by("order", "pk").values("slug", "name"))
-    slugs = [audience["slug"] for audience in audiences]
-    library = list(Reference.objects.order_by("key").values("key", "title"))
-    problems = check(
-        body, audiences=slugs, reference_keys={reference["key"] for reference in library}
-    )
-    references = {
-        reference.key: reference.as_data()
-        for reference in Reference.objects.filter(key__in=cited_keys(body))
-    }
-    scores = audience_readability(body, audiences=slugs, references=references)
-    cited = set(cited_keys(body))
-    for other_body in (
-        Article.objects.exclude(pk=article.pk).values_list("body", flat=True).iterator()
-    ):
-        cited.update(cited_keys(other_body))
-    unused = [reference for reference in library if reference["key"] not in cited]
-    return {
-        "problems": [
-            {"line": problem.line, "code": problem.code, "message": problem.message}
-            for problem in problems
-        ],
-        "audiences": [{**audience, **scores[audience["slug"]]} for audience in audiences],
-        "max_grade": PLAIN_LANGUAGE_MAX_GRADE,
-        "unused_references": unused[:UNUSED_REFERENCES_SHOWN],
-        "unused_count": len(unused),
-        "library": library,
-    }
-
-
-def preview_context(snapshot, rendered, audience_slug):
-    slugs = [audience["slug"] for audience in snapshot["audiences"]]
-    chosen = audience_slug if audience_slug in slugs else snapshot["default_audience"]
-    return {
-        "snapshot": snapshot,
-        "article": snapshot["article"],
-        "audiences": snapshot["audiences"],
-        "audience": chosen,
-        "content": rendered["audiences"][chosen],
-    }
-
-
-def live_round(article_id):
-    return (
-        ReviewRound.objects.filter(article_id=article_id, state=State.APPROVED)
-        .order_by("-number")
-        .first()
-    )
 
 
 @admin.register(Article)
@@ -323,13 +225,17 @@ class ArticleAdmin(VersionAdmin):
         article = get_object_or_404(Article, pk=object_id)
         if not self.has_view_or_change_permission(request, article):
             raise PermissionDenied
-        snapshot, rendered, problems = draft_preview(article)
+        try:
+            frozen = workflow.freeze(article)
+        except workflow.ReviewError as error:
+            messages.error(request, str(error))
+            return redirect(reverse("admin:articles_article_change", args=[article.pk]))
         context = {
             **self.admin_site.each_context(request),
-            **preview_context(snapshot, rendered, request.GET.get("audience")),
+            **preview_context(frozen.snapshot, frozen.rendered, request.GET.get("audience")),
             "title": f"Preview of the draft: {article.title}",
             "preview_of": "the saved draft",
-            "problems": problems,
+            "problems": frozen.problems,
             "opts": self.model._meta,
             "original": article,
         }
@@ -446,222 +352,130 @@ def version_texts(version):
     }
 
 
-class QueueFilter(admin.SimpleListFilter):
-    title = "queue"
-    parameter_name = "queue"
-    # The "state" list filter's parameter: choosing a state asks for those rounds, so the
-    # default "awaiting review" view must not hide them.
-    state_parameter = "state__exact"
+class AudienceForm(forms.ModelForm):
+    class Meta:
+        model = Audience
+        fields = ["name", "slug", "description", "order", "is_default"]
 
-    def __init__(self, request, params, model, model_admin):
-        self.state_chosen = any(key == "state" or key.startswith("state__") for key in params)
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        return [("mine", "Assigned to me"), ("all", "All rounds")]
-
-    def choices(self, changelist):
-        # "Awaiting review" is the default view of the queue, so it takes the place of "All".
-        yield {
-            "selected": self.value() is None and not self.state_chosen,
-            "query_string": changelist.get_query_string(
-                remove=[self.parameter_name, self.state_parameter]
-            ),
-            "display": "Awaiting review",
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-    def queryset(self, request, queryset):
-        if self.value() == "all":
-            return queryset
-        if self.value() == "mine":
-            return queryset.open().filter(reviewer=request.user)
-        if self.state_chosen:
-            return queryset
-        return queryset.awaiting_review()
-
-
-class ReviewEventInline(admin.TabularInline):
-    model = ReviewEvent
-    fields = ["created_at", "action", "from_state", "to_state", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def get_queryset(self, request):
-        # The actor column would otherwise cost one query per event.
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ReviewRound)
-class ReviewRoundAdmin(ReadOnlyAdmin):
-    list_display = [
-        "article",
-        "number",
-        "state_badge",
-        "submitted_by",
-        "submitted_at",
-        "reviewer",
-        "waiting",
-    ]
-    list_filter = [QueueFilter, "state"]
-    list_select_related = ["article", "submitted_by", "reviewer"]
-    search_fields = ["article__title", "note"]
-    ordering = ["submitted_at", "pk"]
-    # Counting every round ever submitted costs more than the rest of the page at scale.
-    show_full_result_count = False
-    inlines = [ReviewEventInline]
-    change_form_template = "admin/reviews/reviewround/change_form.html"
-    fields = [
-        "article",
-        "number",
-        "state",
-        "note",
-        "submitted_by",
-        "submitted_at",
-        "reviewer",
-        "decided_by",
-        "decided_at",
-        "decision_note",
-        "approver_name",
-        "approver_credentials",
-        "revision",
-        "snapshot_sha256",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="State", ordering="state")
-    def state_badge(self, review_round):
-        return state_badge(review_round.state)
-
-    @admin.display(description="Waiting")
-    def waiting(self, review_round):
-        return timesince(review_round.submitted_at) if review_round.state in OPEN_STATES else "—"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
-            # The list shows none of the frozen text; leave its JSON in the database.
-            queryset = queryset.defer(
-                "snapshot", "rendered", "search_body", "search_vector", "article__body"
+    def clean_is_default(self):
+        is_default = self.cleaned_data["is_default"]
+        if self.instance.is_default and not is_default:
+            raise forms.ValidationError(
+                "Readers need a default audience: make another audience the default instead."
             )
-        return queryset
+        return is_default
 
-    def get_urls(self):
-        return [
-            *object_urls(
-                self,
-                ("workflow/<str:action>/", self.workflow_view, "workflow"),
-                ("preview/", self.preview_view, "preview"),
-                ("compare-live/", self.compare_live_view, "compare_live"),
-            ),
-            *super().get_urls(),
-        ]
+    def _get_validation_exclusions(self):
+        # Checking a second audience as default is not an error: AudienceAdmin.save_model moves
+        # the default to it, so the one-default constraint holds once the save commits.
+        return super()._get_validation_exclusions() | {"is_default"}
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        review_round = self.get_object(request, object_id)
-        if review_round is not None:
-            actions = sorted(workflow.allowed_actions(review_round, request.user))
-            extra_context = {
-                **(extra_context or {}),
-                "round": review_round,
-                "state_badge": state_badge(review_round.state),
-                "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
-                "audiences": review_round.snapshot["audiences"],
-            }
-        return super().change_view(request, object_id, form_url, extra_context)
 
-    def get_round(self, request, object_id):
-        review_round = get_object_or_404(
-            ReviewRound.objects.select_related("article"), pk=object_id
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    form = AudienceForm
+    list_display = ["name", "slug", "order", "is_default"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        """Save the audience; one saved as the default takes over from the previous default."""
+        with transaction.atomic():
+            if obj.is_default:
+                # Lock every audience first so two editors moving the default at once take turns.
+                list(Audience.objects.select_for_update().order_by("pk").values_list("pk"))
+                Audience.objects.filter(is_default=True).exclude(pk=obj.pk).update(is_default=False)
+            super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # The default audience stays: readers who have not chosen one are shown it.
+        if obj is not None and obj.is_default:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for audience in objs:
+            if audience.is_default:
+                perms_needed.add(f"{audience} (the default audience; make another the default)")
+        return deleted, counts, perms_needed, protected
+
+
+@admin.register(Topic)
+class TopicAdmin(VersionAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Disclaimer)
+class DisclaimerAdmin(VersionAdmin):
+    list_display = ["name", "placement", "visibility", "active", "order"]
+    list_filter = ["placement", "visibility", "active", "audiences"]
+    filter_horizontal = ["audiences"]
+
+
+@admin.register(Page)
+class PageAdmin(VersionAdmin):
+    list_display = ["title", "slug", "updated_at"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """The follow-up inbox: readers' questions, newest first, triaged by editors."""
+
+    list_display = ["question", "article", "audience_slug", "status", "created_at"]
+    list_filter = ["status", "created_at"]
+    list_select_related = ["article"]
+    search_fields = ["text", "article__title"]
+    ordering = ["-created_at", "-pk"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["article", "audience_slug", "text", "created_at"]
+    actions = ["mark_answered", "dismiss", "turn_into_draft"]
+
+    @admin.display(description="Question", ordering="text")
+    def question(self, question):
+        return Truncator(question.text).chars(100)
+
+    def has_add_permission(self, request):
+        # Questions come from readers through the public form only.
+        return False
+
+    def has_draft_permission(self, request):
+        # The admin grants an action when any one of its permissions holds, so this one
+        # checks both: triaging the question and adding the article.
+        return self.has_change_permission(request) and request.user.has_perm("articles.add_article")
+
+    @admin.action(description="Mark answered", permissions=["change"])
+    def mark_answered(self, request, queryset):
+        self.set_status(request, queryset, Question.Status.ANSWERED)
+
+    @admin.action(description="Dismiss", permissions=["change"])
+    def dismiss(self, request, queryset):
+        self.set_status(request, queryset, Question.Status.DISMISSED)
+
+    def set_status(self, request, queryset, status):
+        count = queryset.update(status=status)
+        label = Question.Status(status).label.lower()
+        self.message_user(
+            request,
+            f"{count} question{'' if count == 1 else 's'} marked {label}.",
+            messages.SUCCESS,
         )
-        if not self.has_view_permission(request, review_round):
-            raise PermissionDenied
-        return review_round
 
-    def workflow_view(self, request, object_id, action):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        review_round = self.get_round(request, object_id)
-        if action not in WORKFLOW_FUNCTIONS:
-            raise Http404("Unknown workflow action.")
-        try:
-            review_round = WORKFLOW_FUNCTIONS[action](
-                review_round, request.user, request.POST.get("note", "")
+    @admin.action(description="Turn into a draft article", permissions=["draft"])
+    def turn_into_draft(self, request, queryset):
+        questions = list(queryset.select_related("article")[:2])
+        if len(questions) != 1:
+            self.message_user(
+                request, "Choose exactly one question to turn into a draft.", messages.ERROR
             )
-        except (workflow.ReviewError, PermissionDenied) as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
-            )
-        return redirect(reverse("admin:reviews_reviewround_change", args=[object_id]))
-
-    def preview_view(self, request, object_id):
-        review_round = self.get_round(request, object_id)
-        context = {
-            **self.admin_site.each_context(request),
-            **preview_context(
-                review_round.snapshot, review_round.rendered, request.GET.get("audience")
-            ),
-            # The frozen title: the article may have been retitled since the submission.
-            "title": f"Preview of round {review_round.number}: "
-            f"{review_round.snapshot['article']['title']}",
-            "preview_of": f"round {review_round.number} ({review_round.get_state_display()})",
-            "round": review_round,
-            "opts": self.model._meta,
-            "original": review_round,
-        }
-        return TemplateResponse(request, "admin/reviews/preview.html", context)
-
-    def compare_live_view(self, request, object_id):
-        review_round = self.get_round(request, object_id)
-        live = live_round(review_round.article_id)
-        if live is None or live.pk == review_round.pk:
-            old_texts, old_label = diffs.snapshot_texts(review_round.snapshot), "itself"
-            messages.info(request, "There is no other live round to compare with.")
-        else:
-            old_texts, old_label = diffs.snapshot_texts(live.snapshot), f"live round {live.number}"
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Round {review_round.number} against the live version",
-            "opts": self.model._meta,
-            "original": review_round,
-            "old_label": old_label,
-            "new_label": f"round {review_round.number} ({review_round.get_state_display()})",
-            "field_diffs": diffs.compare_texts(
-                old_texts, diffs.snapshot_texts(review_round.snapshot)
-            ),
-        }
-        return TemplateResponse(request, "admin/reviews/compare.html", context)
-
-
-@admin.register(ReviewEvent)
-class ReviewEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "round", "action", "from_state", "to_state", "actor", "note"]
-    list_filter = ["action"]
-    list_select_related = ["round__article", "actor"]
-    readonly_fields = ["round", "action", "from_state", "to_state", "actor", "note", "created_at"]
-
-
-@admin.register(BoardMember)
-class BoardMemberAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "credentials", "specialty", "active"]
-    list_filter = ["active"]
-    search_fields = ["display_name", "specialty"]
-    raw_id_fields = ["user"]
-
-
-from reviews import admin_review_dates  # noqa: E402,F401
+            return None
+        draft = question_to_draft(questions[0], by=request.user)
+        self.message_user(
+            request,
+            f"Draft “{draft.title}” created; the question is marked answered.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:articles_article_change", args=[draft.pk]))

@@ -14,7 +14,7 @@ def links_under(script_prefix):
         "search": reverse("articles:search"),
         "editorial_policy": reverse("articles:editorial_policy"),
         "feed": reverse("articles:feed"),
-        "board": reverse("reviews:board"),
+        "board": reverse("articles:board"),
     }
 
 

@@ -1,0 +1,242 @@
+"""The board's side of the desk: the review queue, each round with its preview and its
+comparison with the live round, the read-only audit trail, and the board members.
+
+Views here parse input and call reviews.workflow; the rules live there.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.timesince import timesince
+
+from editorial.admin.base import ReadOnlyAdmin, object_urls
+from editorial.review import (
+    BUTTON_LABELS,
+    WORKFLOW_FUNCTIONS,
+    live_round,
+    preview_context,
+    state_badge,
+)
+from reviews import diffs, workflow
+from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+    # The "state" list filter's parameter: choosing a state asks for those rounds, so the
+    # default "awaiting review" view must not hide them.
+    state_parameter = "state__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        self.state_chosen = any(key == "state" or key.startswith("state__") for key in params)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [("mine", "Assigned to me"), ("all", "All rounds")]
+
+    def choices(self, changelist):
+        # "Awaiting review" is the default view of the queue, so it takes the place of "All".
+        yield {
+            "selected": self.value() is None and not self.state_chosen,
+            "query_string": changelist.get_query_string(
+                remove=[self.parameter_name, self.state_parameter]
+            ),
+            "display": "Awaiting review",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "mine":
+            return queryset.open().filter(reviewer=request.user)
+        if self.state_chosen:
+            return queryset
+        return queryset.awaiting_review()
+
+
+class ReviewEventInline(admin.TabularInline):
+    model = ReviewEvent
+    fields = ["created_at", "action", "from_state", "to_state", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        # The actor column would otherwise cost one query per event.
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewRound)
+class ReviewRoundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "article",
+        "number",
+        "state_badge",
+        "submitted_by",
+        "submitted_at",
+        "reviewer",
+        "waiting",
+    ]
+    list_filter = [QueueFilter, "state"]
+    list_select_related = ["article", "submitted_by", "reviewer"]
+    search_fields = ["article__title", "note"]
+    ordering = ["submitted_at", "pk"]
+    # Counting every round ever submitted costs more than the rest of the page at scale.
+    show_full_result_count = False
+    inlines = [ReviewEventInline]
+    change_form_template = "admin/reviews/reviewround/change_form.html"
+    fields = [
+        "article",
+        "number",
+        "state",
+        "note",
+        "submitted_by",
+        "submitted_at",
+        "reviewer",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "approver_name",
+        "approver_credentials",
+        "revision",
+        "snapshot_sha256",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="State", ordering="state")
+    def state_badge(self, review_round):
+        return state_badge(review_round.state)
+
+    @admin.display(description="Waiting")
+    def waiting(self, review_round):
+        return timesince(review_round.submitted_at) if review_round.state in OPEN_STATES else "—"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            # The list shows none of the frozen text; leave its JSON in the database.
+            queryset = queryset.defer(
+                "snapshot", "rendered", "search_body", "search_vector", "article__body"
+            )
+        return queryset
+
+    def get_urls(self):
+        return [
+            *object_urls(
+                self,
+                ("workflow/<str:action>/", self.workflow_view, "workflow"),
+                ("preview/", self.preview_view, "preview"),
+                ("compare-live/", self.compare_live_view, "compare_live"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review_round = self.get_object(request, object_id)
+        if review_round is not None:
+            actions = sorted(workflow.allowed_actions(review_round, request.user))
+            extra_context = {
+                **(extra_context or {}),
+                "round": review_round,
+                "state_badge": state_badge(review_round.state),
+                "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
+                "audiences": review_round.snapshot["audiences"],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_round(self, request, object_id):
+        review_round = get_object_or_404(
+            ReviewRound.objects.select_related("article"), pk=object_id
+        )
+        if not self.has_view_permission(request, review_round):
+            raise PermissionDenied
+        return review_round
+
+    def workflow_view(self, request, object_id, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        review_round = self.get_round(request, object_id)
+        if action not in WORKFLOW_FUNCTIONS:
+            raise Http404("Unknown workflow action.")
+        try:
+            review_round = WORKFLOW_FUNCTIONS[action](
+                review_round, request.user, request.POST.get("note", "")
+            )
+        except (workflow.ReviewError, PermissionDenied) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
+            )
+        return redirect(reverse("admin:reviews_reviewround_change", args=[object_id]))
+
+    def preview_view(self, request, object_id):
+        review_round = self.get_round(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            **preview_context(
+                review_round.snapshot, review_round.rendered, request.GET.get("audience")
+            ),
+            # The frozen title: the article may have been retitled since the submission.
+            "title": f"Preview of round {review_round.number}: "
+            f"{review_round.snapshot['article']['title']}",
+            "preview_of": f"round {review_round.number} ({review_round.get_state_display()})",
+            "round": review_round,
+            "opts": self.model._meta,
+            "original": review_round,
+        }
+        return TemplateResponse(request, "admin/reviews/preview.html", context)
+
+    def compare_live_view(self, request, object_id):
+        review_round = self.get_round(request, object_id)
+        live = live_round(review_round.article_id)
+        if live is None or live.pk == review_round.pk:
+            old_texts, old_label = diffs.snapshot_texts(review_round.snapshot), "itself"
+            messages.info(request, "There is no other live round to compare with.")
+        else:
+            old_texts, old_label = diffs.snapshot_texts(live.snapshot), f"live round {live.number}"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Round {review_round.number} against the live version",
+            "opts": self.model._meta,
+            "original": review_round,
+            "old_label": old_label,
+            "new_label": f"round {review_round.number} ({review_round.get_state_display()})",
+            "field_diffs": diffs.compare_texts(
+                old_texts, diffs.snapshot_texts(review_round.snapshot)
+            ),
+        }
+        return TemplateResponse(request, "admin/reviews/compare.html", context)
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "round", "action", "from_state", "to_state", "actor", "note"]
+    list_filter = ["action"]
+    list_select_related = ["round__article", "actor"]
+    readonly_fields = ["round", "action", "from_state", "to_state", "actor", "note", "created_at"]
+
+
+@admin.register(BoardMember)
+class BoardMemberAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "credentials", "specialty", "active"]
+    list_filter = ["active"]
+    search_fields = ["display_name", "specialty"]
+    raw_id_fields = ["user"]

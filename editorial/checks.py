@@ -1,0 +1,45 @@
+"""The writing checks an editor sees beside the text: problems with their lines, readability
+per audience, and the library's references that no article cites."""
+
+from articles.models import Article
+from articles.readability import PLAIN_LANGUAGE_MAX_GRADE, audience_readability
+from references.citations import cited_keys
+from references.models import Reference
+from reviews import workflow
+
+# The panel lists this many of the references no article cites, and counts the rest.
+UNUSED_REFERENCES_SHOWN = 20
+
+
+def writing_checks(article, body):
+    """The writing checks of `body` as the text of `article`: problems with their lines,
+    readability per audience, and the library's references that no article's body cites.
+
+    A fixed number of queries, whatever the size of the library or of the site.
+    """
+    library = list(Reference.objects.order_by("key").values("key", "title"))
+    frozen = workflow.freeze(
+        article, body=body, library_keys={reference["key"] for reference in library}
+    )
+    slugs = [audience.slug for audience in frozen.audiences]
+    scores = audience_readability(body, audiences=slugs, references=frozen.references)
+    cited = set(cited_keys(body))
+    for other_body in (
+        Article.objects.exclude(pk=article.pk).values_list("body", flat=True).iterator()
+    ):
+        cited.update(cited_keys(other_body))
+    unused = [reference for reference in library if reference["key"] not in cited]
+    return {
+        "problems": [
+            {"line": problem.line, "code": problem.code, "message": problem.message}
+            for problem in frozen.problems
+        ],
+        "audiences": [
+            {"slug": audience.slug, "name": audience.name, **scores[audience.slug]}
+            for audience in frozen.audiences
+        ],
+        "max_grade": PLAIN_LANGUAGE_MAX_GRADE,
+        "unused_references": unused[:UNUSED_REFERENCES_SHOWN],
+        "unused_count": len(unused),
+        "library": library,
+    }
