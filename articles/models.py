@@ -12,12 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 
-class AudienceQuerySet(models.QuerySet):
-    def default(self):
-        """The default audience, or the first one when none is marked (None on an empty table)."""
-        return self.order_by("-is_default", "order", "pk").first()
-
-
 class Audience(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
@@ -26,8 +20,6 @@ class Audience(models.Model):
     is_default = models.BooleanField(
         "default", default=False, help_text="Shown to readers who have not chosen an audience."
     )
-
-    objects = AudienceQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
@@ -135,16 +127,15 @@ class DisclaimerQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
-    def for_audience(self, audience):
+    def for_audience(self, audience, *, pending=False):
         """Active disclaimers that apply to `audience`, an Audience or its slug (those naming
-        no audience apply to all)."""
+        no audience apply to all), on a page whose round is approved, or still under review
+        when `pending` (only such pages show the "pending" ones)."""
         slug = getattr(audience, "slug", audience)
-        return (
-            self.active()
-            .filter(Q(audiences__slug=slug) | Q(audiences__isnull=True))
-            .distinct()
-            .order_by("order", "pk")
-        )
+        shown = self.active().filter(Q(audiences__slug=slug) | Q(audiences__isnull=True))
+        if not pending:
+            shown = shown.filter(visibility=Disclaimer.Visibility.ALWAYS)
+        return shown.distinct().order_by("order", "pk")
 
 
 class Disclaimer(models.Model):

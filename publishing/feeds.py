@@ -3,9 +3,14 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from reviews.models import ReviewRound, State
+from reviews.pages import published_rounds
+
+FEED_LENGTH = 30
 
 
 class LatestArticlesFeed(Feed):
+    """The newest approvals; each item is a reviews.pages.PublishedRound."""
+
     title = "Vetted: newly reviewed articles"
     description = "Medical articles as approved by the Medical Advisory Board."
 
@@ -13,22 +18,18 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:home")
 
     def items(self):
-        return (
-            ReviewRound.objects.published()
-            .filter(state=State.APPROVED)
-            .select_related("article")
-            .order_by("-decided_at")[:30]
-        )
+        approved = ReviewRound.objects.published().filter(state=State.APPROVED)
+        return published_rounds(approved.order_by("-decided_at")[:FEED_LENGTH])
 
     def item_title(self, item):
-        return item.snapshot["article"]["title"]
+        return item.title
 
     def item_description(self, item):
         # Feed readers treat <description> as HTML; the summary is plain text.
-        return escape(item.snapshot["article"]["summary"])
+        return escape(item.summary)
 
     def item_link(self, item):
-        return reverse("articles:detail", args=[item.article.slug])
+        return reverse("articles:detail", args=[item.slug])
 
     def item_guid(self, item):
         return f"{self.item_link(item)}#round-{item.number}"

@@ -2,19 +2,22 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from reviews.models import ReviewRound
+from reviews.pages import published_rounds
 
 
 class ArticleSitemap(Sitemap):
+    """Every published article; each item is a reviews.pages.PublishedRound."""
+
     changefreq = "monthly"
 
     def items(self):
-        return ReviewRound.objects.published().select_related("article").order_by("article__slug")
+        return published_rounds(ReviewRound.objects.published().order_by("article__slug"))
 
     def location(self, item):
-        return reverse("articles:detail", args=[item.article.slug])
+        return reverse("articles:detail", args=[item.slug])
 
     def lastmod(self, item):
-        return item.decided_at or item.submitted_at
+        return item.last_updated
 
 
 class PageSitemap(Sitemap):

@@ -60,48 +60,39 @@ def citation(data):
     return item
 
 
-def article_api_data(review_round, url):
-    """The published round as the public JSON API returns it."""
-    snapshot = review_round.snapshot
+def article_api_data(page, url):
+    """The published round as the public JSON API returns it; `page` is a PublishedPage read
+    with every audience's HTML (reviews.pages.published_page(..., every_audience=True))."""
     return {
-        "slug": snapshot["article"]["slug"],
+        "slug": page.slug,
         "url": url,
-        "title": snapshot["article"]["title"],
-        "summary": snapshot["article"]["summary"],
+        "title": page.title,
+        "summary": page.summary,
         "review": {
-            "state": review_round.state,
-            "round": review_round.number,
-            "submitted_at": review_round.submitted_at.isoformat(),
-            "approved_at": review_round.approved_at.isoformat()
-            if review_round.approved_at
-            else None,
+            "state": page.state,
+            "round": page.number,
+            "submitted_at": page.submitted_at.isoformat(),
+            "approved_at": page.approved_at.isoformat() if page.approved_at else None,
             "next_review_due": (
-                review_round.next_review_due.date().isoformat()
-                if review_round.next_review_due
-                else None
+                page.next_review_due.date().isoformat() if page.next_review_due else None
             ),
             "reviewer": (
-                {
-                    "name": review_round.approver_name,
-                    "credentials": review_round.approver_credentials,
-                }
-                if review_round.is_approved
+                {"name": page.approver_name, "credentials": page.approver_credentials}
+                if page.is_approved
                 else None
             ),
-            "snapshot_sha256": review_round.snapshot_sha256,
+            "snapshot_sha256": page.snapshot_sha256,
         },
-        "default_audience": snapshot["default_audience"],
+        "default_audience": page.default_audience,
         "audiences": [
             {
                 "slug": item["slug"],
                 "name": item["name"],
-                "body_html": review_round.rendered_for(item["slug"])["body_html"],
-                "references": review_round.rendered_for(item["slug"])["cited_keys"],
+                "body_html": page.contents[item["slug"]]["body_html"],
+                "references": page.contents[item["slug"]]["cited_keys"],
             }
-            for item in snapshot["audiences"]
+            for item in page.audiences
         ],
-        "evidence_note_html": review_round.rendered_for(snapshot["default_audience"])[
-            "evidence_html"
-        ],
-        "references": [to_csl(data) for data in snapshot["references"].values()],
+        "evidence_note_html": page.contents[page.default_audience]["evidence_html"],
+        "references": [to_csl(data) for data in page.references.values()],
     }

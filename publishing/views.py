@@ -30,7 +30,7 @@ from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
 from publishing.structured_data import article_api_data, article_json_ld
 from reviews.models import BoardMember, ReviewRound, State
-from reviews.pages import AUDIENCE_SLUG_LENGTH, published_page
+from reviews.pages import AUDIENCE_SLUG_LENGTH, NOT_READ, published_page
 from reviews.search import MAX_RANKED
 
 logger = logging.getLogger(__name__)
@@ -57,25 +57,18 @@ STEPS = [
 ]
 
 
-DRAFT_TEXT = ["article__title", "article__summary", "article__body", "article__evidence_note"]
-
-
 def published_rounds():
     return ReviewRound.objects.published().select_related("article")
 
 
 def listed_rounds():
-    """Published rounds for lists of articles: without the rendered pages and search text."""
-    return published_rounds().defer("rendered", "search_body", "search_vector", *DRAFT_TEXT)
+    """Published rounds for lists of articles: without the rendered pages, the search text and
+    the draft's text (readers never see a draft)."""
+    return published_rounds().defer("rendered", *NOT_READ)
 
 
-def published_round_or_404(slug, *, with_rendered=False):
-    # The rendered HTML (tens of kilobytes of JSON) is loaded only to render the article page;
-    # the draft's text never reaches readers, so it is never loaded.
-    deferred = ["search_body", "search_vector", *DRAFT_TEXT]
-    if not with_rendered:
-        deferred.append("rendered")
-    review_round = published_rounds().filter(article__slug=slug).defer(*deferred).first()
+def published_round_or_404(slug):
+    review_round = listed_rounds().filter(article__slug=slug).first()
     if review_round is None:
         raise Http404("No published article has that address.")
     return review_round
@@ -246,9 +239,11 @@ def editorial_policy(request):
 
 @require_safe
 def article_api(request, slug):
-    review_round = published_round_or_404(slug)
+    page = published_page(slug, every_audience=True)
+    if page is None:
+        raise Http404("No published article has that address.")
     url = request.build_absolute_uri(reverse("articles:detail", args=[slug]))
-    response = JsonResponse(article_api_data(review_round, url), json_dumps_params={"indent": 1})
+    response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
     return public_cache_headers(request, response)
 
 

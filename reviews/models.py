@@ -200,17 +200,6 @@ class ReviewRound(models.Model):
     def is_approved(self):
         return self.state == State.APPROVED
 
-    @property
-    def approved_at(self):
-        return self.decided_at if self.is_approved else None
-
-    @property
-    def next_review_due(self):
-        """Approval date plus the article's review interval; None until approved."""
-        if not self.is_approved:
-            return None
-        return add_months(self.decided_at, self.article.review_interval_months)
-
     def rendered_for(self, audience_slug):
         """The frozen HTML for one audience (the default audience's when it has none)."""
         return (

@@ -1,16 +1,17 @@
-"""What an article page shows, read in one statement.
+"""The read model of what readers see: every public view of an article reads it here.
 
-The article page is the public site's hottest path whenever its page cache misses, and on every
-request when no cache is configured. Read through the ORM it took three queries (the round, its
-approval history, the disclaimers) whose compilation cost more than their execution. Here one
-hand-written statement per database returns all of it as one JSON document:
+- `published_page(slug, audiences)`: the article page (and the JSON API): the published round
+  with the frozen HTML of the one audience the page is for, the approval history and the
+  disclaimers that audience sees.
+- `published_rounds(queryset)`: the published rounds of a list (the feed, the sitemap), without
+  their HTML.
 
-- the published round: exactly the row `ReviewRound.objects.published()` selects (is_published),
-  with the frozen HTML of the one audience the page is for;
-- the article's approved rounds, for the update history;
-- the site's active disclaimers with the audiences each applies to (chosen here in Python).
-
-tests/reviews/test_pages.py holds every field to what the ORM reads.
+The article page is the public site's hottest path whenever the page cache misses. On
+PostgreSQL it is read in one hand-written statement that returns everything as one JSON
+document: through the ORM it took three queries whose compilation cost more than their execution
+(docs/performance.md, "one statement"). Elsewhere (SQLite, for trying Vetted out) the ORM reads
+the same: ReviewRound.objects.published(), the approved rounds, Disclaimer.objects.for_audience.
+tests/reviews/test_pages.py holds the statement to what the ORM reads.
 """
 
 import json
@@ -23,10 +24,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Audience, Disclaimer
-from reviews.models import State, add_months
+from reviews.models import ReviewRound, State, add_months
 
-# What both statements read alike: the article's and the round's own columns, and the row they
-# come from, which is the one ReviewRound.objects.published() selects for the article.
+# The article's and the round's own columns, and the row they come from, which is the one
+# ReviewRound.objects.published() selects for the article.
 COLUMNS = """
     'slug', a.slug,
     'review_interval_months', a.review_interval_months,
@@ -44,10 +45,10 @@ JOIN articles_article AS a ON a.id = r.article_id
 WHERE a.slug = %(slug)s AND r.is_published
 """
 
-# Both statements take the same named parameters: slug, the two audiences the request asks for
-# (either may be NULL; each is slug-shaped, so it is safe in a JSON path), and the approved
-# state. The page is for the first asked-for audience the round has HTML for (a snapshot's
-# audiences are exactly its rendered ones), else for its default audience.
+# Named parameters: slug, the two audiences the request asks for (either may be NULL; each is
+# slug-shaped, so it is safe in a JSON path), the approved state, and `every`: whether to return
+# every audience's HTML too (the API). The page is for the first asked-for audience the round
+# has HTML for (a snapshot's audiences are exactly its rendered ones), else for its default.
 POSTGRESQL = f"""
 SELECT json_build_object(
     {COLUMNS}
@@ -66,6 +67,7 @@ SELECT json_build_object(
         r.rendered -> 'audiences' -> %(remembered)s,
         r.rendered -> 'audiences' -> (r.rendered ->> 'default_audience')
     ),
+    'contents', CASE WHEN %(every)s THEN r.rendered -> 'audiences' END,
     'history', (
         SELECT json_agg(json_build_array(
             h.decided_at, h.approver_name, h.approver_credentials, h.note))
@@ -87,50 +89,6 @@ SELECT json_build_object(
 )::text
 {PUBLISHED_ROUND}"""
 
-# SQLite drops the JSON subtype of a subquery's result, hence json() around each one.
-SQLITE = f"""
-SELECT json_object(
-    {COLUMNS}
-    'title', json_extract(r.snapshot, '$.article.title'),
-    'summary', json_extract(r.snapshot, '$.article.summary'),
-    'audiences', json(json_extract(r.snapshot, '$.audiences')),
-    'default_audience', json_extract(r.rendered, '$.default_audience'),
-    'references', json(json_extract(r.snapshot, '$.references')),
-    'audience', CASE
-        WHEN json_type(r.rendered, '$.audiences."' || %(asked)s || '"') IS NOT NULL
-            THEN %(asked)s
-        WHEN json_type(r.rendered, '$.audiences."' || %(remembered)s || '"') IS NOT NULL
-            THEN %(remembered)s
-        ELSE json_extract(r.rendered, '$.default_audience')
-    END,
-    'content', json(COALESCE(
-        json_extract(r.rendered, '$.audiences."' || %(asked)s || '"'),
-        json_extract(r.rendered, '$.audiences."' || %(remembered)s || '"'),
-        json_extract(
-            r.rendered, '$.audiences."' || json_extract(r.rendered, '$.default_audience') || '"')
-    )),
-    'history', json((
-        SELECT json_group_array(json_array(
-            h.decided_at, h.approver_name, h.approver_credentials, h.note))
-        FROM reviews_reviewround AS h
-        WHERE h.article_id = r.article_id AND h.state = %(approved)s
-    )),
-    'disclaimers', json((
-        SELECT json_group_array(json_array(
-            d."order", d.id, d.placement, d.visibility, d.body,
-            json((
-                SELECT json_group_array(au.slug)
-                FROM articles_disclaimer_audiences AS da
-                JOIN articles_audience AS au ON au.id = da.audience_id
-                WHERE da.disclaimer_id = d.id
-            ))))
-        FROM articles_disclaimer AS d
-        WHERE d.active
-    ))
-)
-{PUBLISHED_ROUND}"""
-
-STATEMENTS = {"postgresql": POSTGRESQL, "sqlite": SQLITE}
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 AUDIENCE_SLUG_LENGTH = Audience._meta.get_field("slug").max_length
 
@@ -155,8 +113,8 @@ class Approval:
 
 
 @dataclass(frozen=True)
-class PublishedPage:
-    """The published round of one article with everything its page shows one audience."""
+class PublishedRound:
+    """What readers see of an article's published round, apart from its HTML."""
 
     slug: str  # the article's address now (the snapshot's may be older)
     review_interval_months: int
@@ -172,14 +130,35 @@ class PublishedPage:
     audiences: list  # [{"slug": …, "name": …}, …] as frozen in the snapshot
     default_audience: str
     references: dict  # key -> reference data, as frozen in the snapshot
-    audience: str  # the audience this page is for
-    content: dict  # that audience's frozen HTML: body_html, evidence_html, references_html, …
-    history: list  # Approval, newest first
-    disclaimers: list  # (placement, Markdown body) shown to this audience, in display order
+
+    @classmethod
+    def fields_of(cls, review_round):
+        """The fields of a ReviewRound (with its article) as this class names them."""
+        snapshot = review_round.snapshot
+        return {
+            "slug": review_round.article.slug,
+            "review_interval_months": review_round.article.review_interval_months,
+            "number": review_round.number,
+            "state": review_round.state,
+            "snapshot_sha256": review_round.snapshot_sha256,
+            "submitted_at": review_round.submitted_at,
+            "decided_at": review_round.decided_at,
+            "approver_name": review_round.approver_name,
+            "approver_credentials": review_round.approver_credentials,
+            "title": snapshot["article"]["title"],
+            "summary": snapshot["article"]["summary"],
+            "audiences": snapshot["audiences"],
+            "default_audience": snapshot["default_audience"],
+            "references": snapshot["references"],
+        }
 
     @property
     def is_approved(self):
         return self.state == State.APPROVED
+
+    @property
+    def approved_at(self):
+        return self.decided_at if self.is_approved else None
 
     @property
     def last_updated(self):
@@ -192,9 +171,38 @@ class PublishedPage:
             return None
         return add_months(self.decided_at, self.review_interval_months)
 
+
+@dataclass(frozen=True)
+class PublishedPage(PublishedRound):
+    """The published round of one article with everything its page shows one audience."""
+
+    audience: str  # the audience this page is for
+    content: dict  # that audience's frozen HTML: body_html, evidence_html, references_html, …
+    history: list  # Approval, newest first
+    disclaimers: list  # (placement, Markdown body) shown to this audience, in display order
+    contents: dict | None = None  # every audience's HTML by slug, when asked for (the API)
+
     @property
     def audience_name(self):
         return next(item["name"] for item in self.audiences if item["slug"] == self.audience)
+
+
+# What lists and pages never read of a round: its search text and the draft's own text.
+NOT_READ = [
+    "search_body",
+    "search_vector",
+    "article__title",
+    "article__summary",
+    "article__body",
+    "article__evidence_note",
+]
+
+
+def published_rounds(rounds):
+    """PublishedRound of each round in `rounds` (a ReviewRound queryset of published rounds,
+    filtered and ordered by the caller), read in one query without their HTML."""
+    rows = rounds.select_related("article").defer("rendered", *NOT_READ)
+    return [PublishedRound(**PublishedRound.fields_of(review_round)) for review_round in rows]
 
 
 def slug_or_none(value):
@@ -220,17 +228,30 @@ def disclaimers_shown(rows, audience, *, pending):
     ]
 
 
-def published_page(slug, audiences=(None, None)):
+def published_page(slug, audiences=(None, None), *, every_audience=False):
     """The published page of the article at `slug`, or None when readers have nothing there.
 
     `audiences` are the (at most two) audiences the reader asked for, best first (the address's
     ?audience=, then the cookie); the page is for the first the article is written for, else for
-    the article's default audience.
+    the article's default audience. With `every_audience`, the page's `contents` hold every
+    audience's HTML as well.
     """
     asked, remembered = (slug_or_none(value) for value in audiences)
-    params = {"slug": slug, "asked": asked, "remembered": remembered, "approved": State.APPROVED}
+    if connection.vendor == "postgresql":
+        return _read_in_one_statement(slug, asked, remembered, every_audience)
+    return _read_with_the_orm(slug, asked, remembered, every_audience)
+
+
+def _read_in_one_statement(slug, asked, remembered, every_audience):
+    params = {
+        "slug": slug,
+        "asked": asked,
+        "remembered": remembered,
+        "approved": State.APPROVED,
+        "every": every_audience,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(STATEMENTS[connection.vendor], params)
+        cursor.execute(POSTGRESQL, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -257,8 +278,43 @@ def published_page(slug, audiences=(None, None)):
         references=data["references"],
         audience=data["audience"],
         content=data["content"],
+        contents=data["contents"],
         history=history,
         disclaimers=disclaimers_shown(
             data["disclaimers"] or (), data["audience"], pending=data["state"] != State.APPROVED
         ),
+    )
+
+
+def _read_with_the_orm(slug, asked, remembered, every_audience):
+    review_round = (
+        ReviewRound.objects.published()
+        .filter(article__slug=slug)
+        .select_related("article")
+        .defer(*NOT_READ)
+        .first()
+    )
+    if review_round is None:
+        return None
+    rendered = review_round.rendered["audiences"]
+    audience = next(
+        (slug for slug in (asked, remembered) if slug in rendered),
+        review_round.rendered["default_audience"],
+    )
+    history = [
+        Approval(*row)
+        for row in ReviewRound.objects.filter(
+            article_id=review_round.article_id, state=State.APPROVED
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", "approver_name", "approver_credentials", "note")
+    ]
+    disclaimers = Disclaimer.objects.for_audience(audience, pending=not review_round.is_approved)
+    return PublishedPage(
+        **PublishedRound.fields_of(review_round),
+        audience=audience,
+        content=rendered[audience],
+        contents=rendered if every_audience else None,
+        history=history,
+        disclaimers=[(disclaimer.placement, disclaimer.body) for disclaimer in disclaimers],
     )

@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from reversion.models import Version
 
 from articles.models import Article, Audience, Disclaimer
+from reviews import workflow
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +49,16 @@ def test_database_accepts_many_audiences_that_are_not_the_default():
     assert Audience.objects.filter(is_default=False).count() == 2
 
 
+def default_audience_frozen():
+    """The default audience a round of a new article would freeze."""
+    return workflow.freeze(factories.ArticleFactory()).snapshot["default_audience"]
+
+
 def test_default_audience_is_the_one_marked_default(audiences):
     Audience.objects.update(is_default=False)
     Audience.objects.filter(slug="student").update(is_default=True)
 
-    assert Audience.objects.default().slug == "student"
+    assert default_audience_frozen() == "student"
 
 
 def test_default_audience_is_the_first_by_order_when_none_is_marked():
@@ -60,11 +66,12 @@ def test_default_audience_is_the_first_by_order_when_none_is_marked():
     Audience.objects.create(slug="caregiver", name="Caregiver", order=1)
     Audience.objects.create(slug="student", name="Student", order=3)
 
-    assert Audience.objects.default().slug == "caregiver"
+    assert default_audience_frozen() == "caregiver"
 
 
-def test_default_audience_is_none_when_there_are_no_audiences():
-    assert Audience.objects.default() is None
+def test_nothing_is_frozen_when_there_are_no_audiences():
+    with pytest.raises(workflow.InvalidTransition, match="no audiences"):
+        default_audience_frozen()
 
 
 def test_saving_an_audience_as_default_in_the_admin_moves_the_default_to_it(

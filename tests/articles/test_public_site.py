@@ -5,6 +5,7 @@ import json
 import pytest
 import reversion
 from django.core.cache import cache
+from django.db import connection
 from django.urls import set_script_prefix
 
 from articles.models import Page, Question
@@ -205,7 +206,7 @@ def test_json_ld_cannot_be_broken_out_of_by_a_title(client, editor, board_member
 # Speed and caching
 
 
-def test_article_page_renders_from_one_query_with_fifty_references(
+def test_article_page_renders_from_a_fixed_number_of_queries_with_fifty_references(
     client, editor, board_member, audiences, django_assert_num_queries
 ):
     keys = [factories.ReferenceFactory().key for _ in range(50)]
@@ -218,7 +219,9 @@ def test_article_page_renders_from_one_query_with_fifty_references(
     for _ in range(3):
         factories.approve(article, editor=editor, board_member=board_member)
     cache.clear()
-    with django_assert_num_queries(1):  # reviews.pages: round, history and disclaimers at once
+    # reviews.pages: round, history and disclaimers in one statement on PostgreSQL, three ORM
+    # queries elsewhere; never one per reference, approval or disclaimer.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
         response = client.get("/articles/big/?audience=clinician")
     assert response.status_code == 200
     page = response.content.decode()
