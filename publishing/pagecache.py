@@ -197,10 +197,16 @@ class PendingTokens:
     def __init__(self):
         self._tokens = {}
         self._lock = threading.Lock()
+        self._retried = threading.Condition(self._lock)  # notified when the retrying ends
         self._retrying = False
 
     def held(self):
         return bool(self._tokens)
+
+    def wait_until_written(self, timeout):
+        """Block until no change is held (written, or given up); False if `timeout` passed."""
+        with self._retried:
+            return self._retried.wait_for(lambda: not self._tokens, timeout)
 
     def add(self, tokens):
         with self._lock:
@@ -229,6 +235,7 @@ class PendingTokens:
                     continue
                 self._tokens.clear()  # when not written: every page from before has expired
                 self._retrying = False
+                self._retried.notify_all()
             if written:
                 logger.warning("The page cache has taken the changes it missed.")
             else:

@@ -4,7 +4,6 @@
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -449,13 +448,11 @@ def test_utf16_file_is_refused_as_utf16():
         ris.parse(data)
 
 
-def test_entity_bomb_is_refused_quickly_without_being_expanded():
-    started = time.monotonic()
-
+def test_entity_bomb_is_refused_without_being_expanded():
     with pytest.raises(ImportFormatError) as error:
         parse_fixture("entity-bomb.xml")
 
-    assert time.monotonic() - started < 1
+    # Refused at the declaration: nothing was expanded (how fast is bench/'s to measure).
     assert "declares an entity (<!ENTITY lol …>), which is refused" in str(error.value)
 
 

@@ -267,17 +267,17 @@ def test_a_deeply_nested_body_is_refused_with_a_clear_message(admin_client):
 
 RENDER_IN_CHILD = textwrap.dedent(
     """
-    import sys, time
+    import sys
     sys.path.insert(0, {root!r})
     from articles.rendering import check, render
     source = sys.stdin.read()
-    started = time.monotonic()
-    render(source, audience="patient", audiences=["patient"], references={{}})
-    check(source, audiences=["patient"], reference_keys=[])
-    print(round(time.monotonic() - started, 2))
+    result = render(source, audience="patient", audiences=["patient"], references={{}})
+    problems = check(source, audiences=["patient"], reference_keys=[])
+    print(len(result.html), len(problems))
     """
 )
-RENDER_TIME_LIMIT = 20  # seconds, for a render that takes well under one on this machine
+# A hang guard, not a measurement: each render takes well under a second here (bench/ times it).
+RENDER_TIMEOUT = 60
 
 
 def render_in_child(source):
@@ -286,7 +286,7 @@ def render_in_child(source):
         input=source,
         capture_output=True,
         text=True,
-        timeout=RENDER_TIME_LIMIT,
+        timeout=RENDER_TIMEOUT,
         check=False,
     )
 
@@ -301,15 +301,20 @@ def render_in_child(source):
         pytest.param("Calcium matters for bone. " * 40_000, id="1MB-paragraph"),
     ],
 )
-def test_rendering_hostile_structure_finishes_in_bounded_time(source):
+def test_rendering_hostile_structure_finishes_without_error(source):
     result = render_in_child(source)
 
     assert result.returncode == 0, result.stderr[-2000:]
-    assert float(result.stdout) < RENDER_TIME_LIMIT
+    html_length, _problems = map(int, result.stdout.split())
+    assert html_length > 0  # something was rendered, not an error swallowed
 
 
-def test_rendering_50000_nested_brackets_finishes_in_bounded_time():
-    render_in_child("[" * 50_000 + "x" + "]" * 50_000)
+def test_rendering_50000_nested_brackets_finishes_without_error():
+    result = render_in_child("[" * 50_000 + "x" + "]" * 50_000)
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    html_length, _problems = map(int, result.stdout.split())
+    assert html_length >= 100_000  # the brackets come out as text, none dropped
 
 
 def test_rendering_5000_nested_list_levels_finishes_without_error():
