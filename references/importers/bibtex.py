@@ -3,14 +3,15 @@
 Text outside entries is a comment, as in BibTeX. Values are `{braced}`, `"quoted"`, numbers or
 @string abbreviations (the month names are predefined), joined with `#`. Names in `author` are
 separated by "and" and written "Family, Given", "Family, Suffix, Given" or "Given von Family";
-braces group words ("{World Health Organization}" is one name). Common LaTeX accents and symbols
-become Unicode ("M{\\"u}ller" -> "Müller").
+braces group words ("{World Health Organization}" is one name). LaTeX becomes Unicode
+(references.importers.latex): "M{\\"u}ller" -> "Müller", "$\\alpha$" -> "α"; a command without a
+Unicode equivalent is kept as written and named in the record's warnings.
 """
 
 import re
-import unicodedata
 
 from references.importers import records
+from references.importers.latex import Converted, latex_to_unicode
 from references.importers.records import ImportFormatError, Record
 
 # Entry type -> Reference kind. Articles and reports may be refined by their keywords.
@@ -71,50 +72,7 @@ _FIELD_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+]*")
 _KEY_RE = re.compile(r"[^\s,{}()\"#%'=]+")
 _NUMBER_RE = re.compile(r"[0-9]+")
 
-# LaTeX accents: the command and the combining character it puts over (or under) a letter.
-_ACCENTS = {
-    '"': "\u0308",
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-    "d": "\u0323",
-    "b": "\u0331",
-}
-_SYMBOLS = {
-    "ss": "ß",
-    "o": "ø",
-    "O": "Ø",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "l": "ł",
-    "L": "Ł",
-    "i": "ı",
-    "j": "ȷ",
-}
-# \"o, \"{o}, \" o, \'{\i} — symbol accents may touch their letter; letter accents (\v s) need a
-# space or braces.
-_ACCENT_RE = re.compile(
-    r"""\\(?:([\"'`^~=.])\s*|([uvHckrdb])(?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"""
-)
-_SYMBOL_RE = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s*(?:\{\})?")
-_MATH_RE = re.compile(r"\$([^$]*)\$")
 _ESCAPED_RE = re.compile(r"\\([&%$#_{}])")
-_COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
-# Escaped characters that the clean-up below would otherwise remove: kept aside meanwhile.
-_PLACEHOLDERS = {"{": "\ue000", "}": "\ue001", "$": "\ue002"}
 
 
 def parse(data: bytes) -> list[Record]:
@@ -292,12 +250,35 @@ class _Parser:
         raise ImportFormatError(self.record_number, f"{message} (line {line}).", label=self.label)
 
 
+class _Latex:
+    """Converts a record's fields to Unicode and collects, per field, the LaTeX it kept."""
+
+    def __init__(self):
+        self.warnings: dict[str, None] = {}  # ordered and without repeats
+        self.converted: dict[str, Converted] = {}
+
+    def __call__(self, value: str, field: str) -> str:
+        if value not in self.converted:
+            self.converted[value] = latex_to_unicode(value)
+        converted = self.converted[value]
+        if converted.unconverted:
+            self.warnings.setdefault(
+                f"the {field} keeps {', '.join(converted.unconverted)} as written: "
+                "no Unicode character stands for it"
+            )
+        return converted.text
+
+
 def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Record:
+    latex = _Latex()
+
     def text(name):
-        return latex_to_text(fields.get(name, ""))
+        return latex(fields.get(name, ""), name)
 
     authors = tuple(
-        name for name in (_author(raw) for raw in split_names(fields.get("author", ""))) if name
+        name
+        for name in (_author(raw, latex) for raw in split_names(fields.get("author", "")))
+        if name
     )
     year = records.find_year(text("year")) or records.find_year(text("date"))
     kind = TYPE_KINDS.get(entry_type, records.RESEARCH)
@@ -309,11 +290,12 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     if not pmid and text("eprinttype").lower() == "pubmed":
         pmid = _verbatim(fields.get("eprint", ""))
     keywords = re.split(r"[,;]", text("keywords"))
+    title = text("title")
     return Record(
         source_label=label,
         key=key,
         kind=records.refine_kind(kind, keywords),
-        title=text("title"),
+        title=title,
         authors=authors,
         container=container,
         year=year,
@@ -324,6 +306,7 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
         doi=_verbatim(fields.get("doi", "")),
         pmid=pmid,
         url=url,
+        warnings=tuple(latex.warnings),
     )
 
 
@@ -349,11 +332,11 @@ def split_names(value: str) -> list[str]:
     return [name for name in names if name.lower() != "others"]
 
 
-def _author(raw: str) -> str:
+def _author(raw: str, latex: _Latex) -> str:
     """One BibTeX name as "Family GI"; a name wholly in braces is a body's name, kept whole."""
     raw = raw.strip()
     if raw.startswith("{") and _matching_brace(raw, 0) == len(raw) - 1:
-        return latex_to_text(raw)
+        return latex(raw, "author")
     parts = _split_outside_braces(raw, ",")
     if len(parts) >= 3:  # "Family, Suffix, Given"
         family, suffix, given = parts[0], parts[1], parts[2]
@@ -366,7 +349,9 @@ def _author(raw: str) -> str:
             len(words) - 1,
         )
         given, family, suffix = " ".join(words[:von]), " ".join(words[von:]), ""
-    return records.author_name(latex_to_text(family), latex_to_text(given), latex_to_text(suffix))
+    return records.author_name(
+        latex(family, "author"), latex(given, "author"), latex(suffix, "author")
+    )
 
 
 def _split_outside_braces(text: str, separator: str | None) -> list[str]:
@@ -397,29 +382,6 @@ def _matching_brace(text: str, start: int) -> int:
             if depth == 0:
                 return position
     return -1
-
-
-def latex_to_text(value: str) -> str:
-    """BibTeX field text as plain Unicode: accents and symbols converted, braces and commands
-    dropped, "--" an en dash and "~" a space, whitespace collapsed."""
-    text = _ESCAPED_RE.sub(lambda match: _PLACEHOLDERS.get(match.group(1), match.group(1)), value)
-    # Math ("D$_3$", "$\\alpha$"): keep the characters, drop sub- and superscript marks.
-    text = _MATH_RE.sub(lambda match: re.sub(r"[_^]", "", match.group(1)), text)
-    text = _ACCENT_RE.sub(_accented, text)
-    text = _SYMBOL_RE.sub(lambda match: _SYMBOLS[match.group(1)], text)
-    text = _COMMAND_RE.sub("", text)
-    text = text.replace("{", "").replace("}", "").replace("$", "").replace("~", " ")
-    text = text.replace("---", "\u2014").replace("--", "\u2013")
-    for char, placeholder in _PLACEHOLDERS.items():
-        text = text.replace(placeholder, char)
-    return unicodedata.normalize("NFC", records.clean_text(text))
-
-
-def _accented(match: re.Match) -> str:
-    accent = match.group(1) or match.group(2)
-    letter = match.group(3) or match.group(4)
-    letter = {"\\i": "i", "\\j": "j"}.get(letter, letter)
-    return unicodedata.normalize("NFC", letter + _ACCENTS[accent])
 
 
 def _verbatim(value: str) -> str:

@@ -51,12 +51,25 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one record: its status, the reference key it maps to, and why."""
+    """What happened to one record: its status, the reference key it maps to, and why.
+
+    `warnings` are what the parser could not read fully (say, LaTeX it kept as written); they
+    are also appended to `message`, which is the one text the admin's report shows.
+    """
 
     status: Status
     source_label: str
     key: str = ""
     message: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def warned(self, warnings: tuple[str, ...]) -> "Outcome":
+        """This outcome with `warnings` added, to the list and to the message."""
+        if not warnings:
+            return self
+        text = "; ".join(f"warning: {warning}" for warning in warnings)
+        message = f"{self.message}; {text}" if self.message else text
+        return replace(self, message=message, warnings=self.warnings + warnings)
 
 
 @dataclass
@@ -113,10 +126,14 @@ class ImportReport:
                     lines.append(f"  {file.error}")
             else:
                 lines.append(f"{name}: {_count_text(file.counts())}.")
-                lines += [
-                    f"  conflicting: {o.source_label}: {o.message}"
-                    for o in file.with_status(Status.CONFLICTING)
-                ]
+                for outcome in file.outcomes:
+                    if outcome.status == Status.CONFLICTING:
+                        lines.append(f"  conflicting: {outcome.source_label}: {outcome.message}")
+                    else:
+                        lines += [
+                            f"  warning: {outcome.source_label}: {warning}"
+                            for warning in outcome.warnings
+                        ]
         failed = len(self.failed_files)
         totals = _count_text(self.counts())
         if failed:
@@ -202,7 +219,8 @@ def _validate_all(records: list[Record]) -> tuple[list[Record], list[Outcome]]:
         try:
             validated.append(validate_record(record))
         except InvalidRecord as error:
-            rejected.append(Outcome(Status.REJECTED, record.source_label, message=str(error)))
+            outcome = Outcome(Status.REJECTED, record.source_label, message=str(error))
+            rejected.append(outcome.warned(record.warnings))
     return validated, rejected
 
 
@@ -293,6 +311,7 @@ def _save(name, records, *, user, dry_run, tick) -> list[Outcome]:
                     Reference(key=key, **record.reference_fields()).save()
                 library.keys_used.add(key)
                 outcome = Outcome(Status.CREATED, record.source_label, key=key)
+            outcome = outcome.warned(record.warnings)
             earlier = _Seen(record, outcome.key)
             for identifier in ("doi", "pmid"):
                 if value := getattr(record, identifier):

@@ -71,6 +71,8 @@ class Record:
     `key` is the citation key the file gives; when the file gives none, the parser suggests one
     and sets `key_generated` (a generated key is made unique on import and never counts as a
     difference from an existing reference). Authors are "Family GI" strings, one per author.
+    `warnings` name what the parser kept but could not read fully (LaTeX it could not convert);
+    they do not stop the import and are shown in the report.
     """
 
     source_label: str
@@ -87,13 +89,14 @@ class Record:
     doi: str = ""
     pmid: str = ""
     url: str = ""
+    warnings: tuple[str, ...] = ()
 
     def reference_fields(self) -> dict:
         """The values as Reference model fields (authors one a line), without the key."""
         values = {
             field.name: getattr(self, field.name)
             for field in fields(self)
-            if field.name not in ("source_label", "key", "key_generated")
+            if field.name not in ("source_label", "key", "key_generated", "warnings")
         }
         values["authors"] = "\n".join(self.authors)
         return values

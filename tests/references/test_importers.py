@@ -29,6 +29,7 @@ from references.importers.importing import (
     import_references,
     validate_record,
 )
+from references.importers.latex import Converted, latex_to_unicode
 from references.importers.records import Record
 from references.management.commands.import_references import TerminalProgress
 from references.models import Reference
@@ -161,10 +162,72 @@ def test_bibtex_fixture_parses_into_records_with_kinds_authors_and_identifiers()
         (r"25(OH)D$_3$ levels", "25(OH)D3 levels"),
         ("pages 1--2 --- done", "pages 1\u20132 \u2014 done"),
         ("A~B", "A B"),
+        (
+            r"TNF-$\alpha$ and IL-1{$\beta$} in {$\gamma$}-irradiated mice: a {\textbeta}-blocker",
+            "TNF-\u03b1 and IL-1\u03b2 in \u03b3-irradiated mice: a \u03b2-blocker",
+        ),
+        (r"$\Sigma^{0}$", "\u03a30"),
+        (r"Gu{\dh}mundsd{\'o}ttir", "Gu\u00f0mundsd\u00f3ttir"),
+        (r"{\th}ora {\TH}{\'o}ra {\DH}", "\u00feora \u00de\u00f3ra \u00d0"),
+        (r"D\textquotesingle aspremont", "D'aspremont"),
+        (r"{\textOmega} and \textmu g", "\u03a9 and \u00b5g"),
+        (r"p\textless{}0.05", "p<0.05"),
+        (r"\ensuremath{\alpha}-synuclein", "\u03b1-synuclein"),
     ],
 )
-def test_bibtex_latex_accents_and_symbols_become_plain_unicode(latex, text):
-    assert bibtex.latex_to_text(latex) == text
+def test_bibtex_latex_accents_symbols_greek_and_math_become_plain_unicode(latex, text):
+    assert latex_to_unicode(latex) == Converted(text)
+
+
+@pytest.mark.parametrize(
+    ("latex", "text", "unconverted"),
+    [
+        (
+            r"Dose in \mycustomunit{mg} per kg",
+            r"Dose in \mycustomunit{mg} per kg",
+            (r"\mycustomunit",),
+        ),
+        (r"\foo{a}{b} and \foo x", r"\foo{a}{b} and \foo x", (r"\foo",)),
+    ],
+)
+def test_latex_commands_without_unicode_are_kept_as_written_and_named(latex, text, unconverted):
+    assert latex_to_unicode(latex) == Converted(text, unconverted)
+
+
+def test_bibtex_greek_and_icelandic_letters_survive_in_titles_and_authors():
+    parsed = parse_fixture("greek-icelandic.bib")
+
+    trial, sigma, _ = parsed
+    assert trial.title == (
+        "TNF-\u03b1 and IL-1\u03b2 in \u03b3-irradiated mice: a \u03b2-blocker trial"
+    )
+    assert trial.authors == (
+        "Gu\u00f0mundsd\u00f3ttir \u00de",
+        "\u00deorsteinsson G",
+        "D'aspremont A",
+    )
+    assert sigma.title == "Decay of the \u03a30 hyperon measured at \u00deingvellir"
+    assert sigma.authors == ("Sveinsson \u00de",)
+    assert trial.warnings == sigma.warnings == ()
+
+
+def test_bibtex_record_with_unconvertible_latex_imports_with_a_warning_in_the_report(db):
+    report = import_fixtures("greek-icelandic.bib")
+
+    assert not report.failed
+    assert report.counts()[Status.CREATED] == 3
+    warned = report.files[0].outcomes[2]
+    assert warned.warnings == (
+        r"the title keeps \mycustomunit as written: no Unicode character stands for it",
+    )
+    assert "warning: the title keeps \\mycustomunit" in warned.message  # the admin's column
+    assert Reference.objects.get(key="unknown2022macro").title == (
+        r"Dose response in \mycustomunit{mg} per kilogram"
+    )
+    assert (
+        r"  warning: record 3 (key unknown2022macro): the title keeps \mycustomunit as written: "
+        "no Unicode character stands for it"
+    ) in report.lines()
 
 
 @pytest.mark.parametrize(
