@@ -36,6 +36,12 @@ class Reference(models.Model):
     authors = models.TextField(
         blank=True, help_text="One author a line, as 'Family GN' (e.g. 'Smith JA')."
     )
+    et_al = models.BooleanField(
+        "et al.",
+        default=False,
+        help_text="The source names only the first authors (BibTeX 'and others'): the "
+        "reference list ends them with 'et al.'",
+    )
     container = models.CharField(
         "journal or publisher", max_length=500, blank=True, help_text="Journal, book or publisher."
     )
@@ -117,6 +123,7 @@ class Reference(models.Model):
             "kind_label": self.get_kind_display(),
             "title": self.title,
             "authors": self.author_list,
+            "et_al": self.et_al,
             "container": self.container,
             "year": self.year,
             "volume": self.volume,

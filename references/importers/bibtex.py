@@ -275,11 +275,12 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     def text(name):
         return latex(fields.get(name, ""), name)
 
-    authors = tuple(
-        name
-        for name in (_author(raw, latex) for raw in split_names(fields.get("author", "")))
-        if name
-    )
+    names = split_names(fields.get("author", ""))
+    # "and others" is how BibTeX says "et al."; it is valid only as the last name.
+    et_al = bool(names) and names[-1].lower() == "others"
+    if et_al:
+        names.pop()
+    authors = tuple(name for name in (_author(raw, latex) for raw in names) if name)
     year = records.find_year(text("year")) or records.find_year(text("date"))
     kind = TYPE_KINDS.get(entry_type, records.RESEARCH)
     url = _verbatim(fields.get("url", ""))
@@ -297,6 +298,7 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
         kind=records.refine_kind(kind, keywords),
         title=title,
         authors=authors,
+        et_al=et_al,
         container=container,
         year=year,
         volume=text("volume"),
@@ -311,7 +313,7 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
 
 
 def split_names(value: str) -> list[str]:
-    """The names in an author field: split on "and" outside braces; "and others" dropped."""
+    """The names in an author field, split on "and" outside braces, "others" included."""
     names, depth, start, position = [], 0, 0, 0
     while position < len(value):
         char = value[position]
@@ -328,8 +330,7 @@ def split_names(value: str) -> list[str]:
                 continue
         position += 1
     names.append(value[start:])
-    names = [name.strip() for name in names if name.strip()]
-    return [name for name in names if name.lower() != "others"]
+    return [name.strip() for name in names if name.strip()]
 
 
 def _author(raw: str, latex: _Latex) -> str:

@@ -27,6 +27,7 @@ COMPARED_FIELDS = (
     "kind",
     "title",
     "authors",
+    "et_al",
     "container",
     "year",
     "volume",

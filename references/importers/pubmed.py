@@ -70,7 +70,8 @@ def _record(number: int, article: Element) -> Record:
     journal = journal_article.find("Journal")
     issue = journal.find("JournalIssue") if journal is not None else None
     title = _title(journal_article)
-    authors = _authors(journal_article.find("AuthorList"))
+    author_list = journal_article.find("AuthorList")
+    authors = _authors(author_list)
     year = _year(issue.find("PubDate") if issue is not None else None) or _year(
         journal_article.find("ArticleDate")
     )
@@ -89,6 +90,7 @@ def _record(number: int, article: Element) -> Record:
         kind=records.refine_kind(records.RESEARCH, _publication_types(journal_article)),
         title=title,
         authors=authors,
+        et_al=_incomplete(author_list),
         container=_text(journal.find("Title")) if journal is not None else "",
         year=year,
         volume=_text(issue.find("Volume")) if issue is not None else "",
@@ -148,6 +150,11 @@ def _authors(author_list: Element | None) -> tuple[str, ...]:
         elif collective:
             names.append(collective)
     return tuple(names)
+
+
+def _incomplete(author_list: Element | None) -> bool:
+    """PubMed marks an author list it cut short (older MEDLINE records) CompleteYN="N"."""
+    return author_list is not None and author_list.get("CompleteYN") == "N"
 
 
 def _year(date: Element | None) -> int | None:

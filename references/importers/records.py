@@ -70,7 +70,8 @@ class Record:
 
     `key` is the citation key the file gives; when the file gives none, the parser suggests one
     and sets `key_generated` (a generated key is made unique on import and never counts as a
-    difference from an existing reference). Authors are "Family GI" strings, one per author.
+    difference from an existing reference). Authors are "Family GI" strings, one per author;
+    `et_al` says the file names only the first of them (BibTeX "and others").
     `warnings` name what the parser kept but could not read fully (LaTeX it could not convert);
     they do not stop the import and are shown in the report.
     """
@@ -81,6 +82,7 @@ class Record:
     key_generated: bool = False
     kind: str = RESEARCH
     authors: tuple[str, ...] = ()
+    et_al: bool = False
     container: str = ""
     year: int | None = None
     volume: str = ""

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from reversion.models import Revision, Version
 
+from references.citations import format_reference_text
 from references.csl import to_csl
 from references.importers import (
     FORMATS,
@@ -57,6 +58,34 @@ def import_fixtures(*names, **options):
         user=options.pop("user", None),
         **options,
     )
+
+
+# A PubMed journal article in the shape efetch returns it (invented data).
+PUBMED_ARTICLE = b"""<?xml version="1.0" ?>
+<PubmedArticleSet>
+<PubmedArticle>
+  <MedlineCitation Status="MEDLINE" Owner="NLM">
+    <PMID Version="1">99000901</PMID>
+    <Article PubModel="Electronic">
+      <Journal><Title>Medicine of Invented Studies</Title>
+        <JournalIssue CitedMedium="Internet"><Volume>102</Volume><Issue>1</Issue>
+          <PubDate><Year>2023</Year><Month>Jan</Month></PubDate></JournalIssue>
+      </Journal>
+      <ArticleTitle>Vitamin D in invented patients.</ArticleTitle>
+      <ELocationID EIdType="pii" ValidYN="Y">e42692</ELocationID>
+      <ELocationID EIdType="doi" ValidYN="Y">10.5555/mis.2023.42692</ELocationID>
+      <AuthorList CompleteYN="Y">
+        <Author ValidYN="Y"><LastName>Jonsdottir</LastName><ForeName>Anna B</ForeName>
+          <Initials>AB</Initials></Author>
+      </AuthorList>
+      <PublicationTypeList>
+        <PublicationType UI="D016428">Journal Article</PublicationType>
+      </PublicationTypeList>
+    </Article>
+  </MedlineCitation>
+</PubmedArticle>
+</PubmedArticleSet>
+"""
 
 
 def by_label(parsed):
@@ -248,6 +277,32 @@ def test_bibtex_names_in_every_form_become_family_and_initials(authors, names):
     data = f"@article{{k, title={{T}}, author={{{authors}}}}}".encode()
 
     assert bibtex.parse(data)[0].authors == names
+
+
+def test_bibtex_and_others_is_kept_as_et_al_after_the_named_authors():
+    meta = parse_fixture("bone-health.bib")[0]
+    consortium = parse_fixture("asthma-and-others.bib")[0]
+
+    assert consortium.authors == ("Bateman ED", "Reddel HK")
+    assert consortium.et_al
+    assert not meta.et_al
+
+
+@pytest.mark.django_db
+def test_imported_and_others_ends_the_reference_list_entry_with_et_al():
+    import_fixtures("asthma-and-others.bib")
+
+    data = Reference.objects.get(key="bateman2019asthma").as_data()
+
+    assert data["et_al"] is True
+    assert format_reference_text(data).startswith("Bateman ED, Reddel HK, et al. As-needed")
+
+
+def test_pubmed_author_list_marked_incomplete_is_et_al():
+    data = PUBMED_ARTICLE.replace(b'<AuthorList CompleteYN="Y">', b'<AuthorList CompleteYN="N">')
+
+    assert pubmed.parse(data)[0].et_al
+    assert not pubmed.parse(PUBMED_ARTICLE)[0].et_al
 
 
 def test_bibtex_abbreviations_concatenation_and_parenthesised_entries_are_read():

@@ -203,6 +203,7 @@ def test_as_data_gives_every_field_rendering_needs_with_authors_as_a_list():
         "kind_label": "Randomised trial",
         "title": "Vitamin D and falls",
         "authors": ["Smith JA", "Jones B"],
+        "et_al": False,
         "container": "BMJ",
         "year": 2020,
         "volume": "369",
