@@ -290,12 +290,13 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     pmid = _verbatim(fields.get("pmid", ""))
     if not pmid and text("eprinttype").lower() == "pubmed":
         pmid = _verbatim(fields.get("eprint", ""))
-    keywords = re.split(r"[,;]", text("keywords"))
+    # BibLaTeX's "type" (and EndNote's export of its type field) may name the study design.
+    publication_types = [text("keywords"), text("type"), text("pubtype")]
     title = text("title")
     return Record(
         source_label=label,
         key=key,
-        kind=records.refine_kind(kind, keywords),
+        kind=records.refine_kind(kind, publication_types),
         title=title,
         authors=authors,
         et_al=et_al,

@@ -21,26 +21,37 @@ RESEARCH = "research"
 TEXTBOOK = "textbook"
 WEBSITE = "website"
 
-# Publication types (PubMed's, and the same words in RIS keywords, BibTeX keywords or a CSL
-# genre) that say what kind of evidence a paper is. The most specific design comes first: a paper
-# tagged "Meta-Analysis", "Systematic Review" and "Review" is a meta-analysis.
+# Publication types (PubMed's, and the same words in RIS keywords and types, BibTeX keywords
+# and types or a CSL genre) that say what kind of evidence a paper is. The most specific design
+# comes first: a paper tagged "Meta-Analysis", "Systematic Review" and "Review" is a
+# meta-analysis. Only whole values count: MeSH's "Meta-Analysis as Topic" is a subject, not a type.
 PUBLICATION_TYPE_KINDS = (
     (
         GUIDELINE,
         {
             "practice guideline",
+            "clinical practice guideline",
             "guideline",
-            "consensus development conference",
-            "consensus development conference, nih",
+            "consensus development conference",  # also PubMed's "…, NIH", split at the comma
         },
     ),
-    (META_ANALYSIS, {"meta-analysis", "network meta-analysis"}),
-    (SYSTEMATIC_REVIEW, {"systematic review"}),
+    (
+        META_ANALYSIS,
+        {
+            "meta-analysis",
+            "meta analysis",
+            "network meta-analysis",
+            "systematic review and meta-analysis",
+        },
+    ),
+    (SYSTEMATIC_REVIEW, {"systematic review", "systematic literature review"}),
     (
         RANDOMISED_TRIAL,
         {
             "randomized controlled trial",
             "randomised controlled trial",
+            "randomized clinical trial",
+            "randomised clinical trial",
             "randomized trial",
             "randomised trial",
         },
@@ -48,6 +59,9 @@ PUBLICATION_TYPE_KINDS = (
     (COHORT_STUDY, {"cohort study", "cohort studies", "observational study"}),
     (REVIEW, {"review", "scoping review"}),
 )
+
+
+_TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
 
 
 class ImportFormatError(ValueError):
@@ -168,8 +182,14 @@ def initials(given: str) -> str:
 
 
 def kind_from_publication_types(types: Iterable[str]) -> str | None:
-    """The Reference kind that publication types name, most specific first; None if none does."""
-    named = {clean_text(name).lower() for name in types}
+    """The Reference kind that publication types name, most specific first; None if none does.
+
+    Each value may hold several types separated by ";" or a line break ("Journal Article;
+    Meta-Analysis", as EndNote writes its type field), or by "," (as keyword fields are).
+    """
+    named = {
+        clean_text(name).lower() for value in types for name in _TYPE_SEPARATOR_RE.split(value)
+    }
     for kind, names in PUBLICATION_TYPE_KINDS:
         if named & names:
             return kind

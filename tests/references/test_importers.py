@@ -437,6 +437,50 @@ def test_pubmed_expands_medline_page_shorthand():
     assert (parsed[1].pages, parsed[3].pages) == ("145-159", "1123-1130")
 
 
+def test_pubmed_whole_book_keeps_its_authors_and_publisher():
+    book = parse_fixture("pubmed-book.xml")[0]
+
+    assert book.title == "Vitamin D Across the Life Course"
+    assert book.authors == ("Einarsdottir K", "Moreau JL")
+    assert book.container == "Northbridge Medical Press"
+    assert (book.kind, book.year, book.doi) == (Kind.TEXTBOOK, 2022, "10.5555/nmp.2022.book")
+
+
+def test_pubmed_chapter_keeps_its_own_authors_not_the_books_editors():
+    chapter = parse_fixture("pubmed-book.xml")[1]
+
+    assert chapter.authors == ("Okonkwo I",)
+    assert chapter.container == "BoneBook: Clinical Reviews"
+
+
+def test_pubmed_article_number_fills_pages_when_there_are_none():
+    parsed = parse_fixture("pubmed-book.xml")
+
+    assert parsed[2].pages == "e42692"
+    assert parsed[3].pages == ""  # a pii like S0140-6736(23)00001-5 is not an article number
+
+
+def test_pubmed_pagination_wins_over_the_article_number():
+    data = PUBMED_ARTICLE.replace(
+        b"<ELocationID", b"<Pagination><MedlinePgn>15-9</MedlinePgn></Pagination><ELocationID", 1
+    )
+
+    assert pubmed.parse(data)[0].pages == "15-19"
+
+
+@pytest.mark.django_db
+def test_pubmed_book_imports_with_authors_publisher_and_article_number():
+    report = import_fixtures("pubmed-book.xml")
+
+    assert report.counts()[Status.CREATED] == 4, report.lines()
+    book = Reference.objects.get(pmid="99000501")
+    assert (book.author_list, book.container) == (
+        ["Einarsdottir K", "Moreau JL"],
+        "Northbridge Medical Press",
+    )
+    assert Reference.objects.get(pmid="99000503").pages == "e42692"
+
+
 def test_xml_that_is_not_pubmed_is_refused():
     with pytest.raises(ImportFormatError, match=r"document is <feed>, expected <PubmedArticleSet>"):
         pubmed.parse(b"<feed><entry/></feed>")
@@ -460,6 +504,38 @@ def test_xml_that_is_not_pubmed_is_refused():
 )
 def test_publication_types_choose_the_most_specific_kind(types, kind):
     assert records.kind_from_publication_types(types) == kind
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind"),
+    [
+        ("M3  - Journal Article; Meta-Analysis", Kind.META_ANALYSIS),  # EndNote's type field
+        ("KW  - Systematic Review; vitamin D", Kind.SYSTEMATIC_REVIEW),
+        ("KW  - vitamin D\nKW  - Randomized Clinical Trial", Kind.RANDOMISED_TRIAL),
+        ("M3  - Practice Guideline", Kind.GUIDELINE),
+        ("KW  - Meta-Analysis as Topic", Kind.RESEARCH),  # a MeSH subject, not a type
+    ],
+)
+def test_ris_type_and_keyword_fields_set_the_kind(lines, kind):
+    data = f"TY  - JOUR\nTI  - A study\n{lines}\nER  - \n".encode()
+
+    assert ris.parse(data)[0].kind == kind
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ("type = {Journal Article; Meta-Analysis}", Kind.META_ANALYSIS),
+        ("type = {Randomized Controlled Trial}", Kind.RANDOMISED_TRIAL),
+        ("pubtype = {Systematic Review}", Kind.SYSTEMATIC_REVIEW),
+        ("keywords = {Humans; Guideline; Vitamin D}", Kind.GUIDELINE),
+        ("keywords = {Randomized Controlled Trials as Topic}", Kind.RESEARCH),
+    ],
+)
+def test_bibtex_type_and_keyword_fields_set_the_kind(fields, kind):
+    data = f"@article{{k, title = {{A study}}, {fields}}}".encode()
+
+    assert bibtex.parse(data)[0].kind == kind
 
 
 def test_books_and_web_pages_keep_their_kind_whatever_their_publication_types():
