@@ -36,8 +36,13 @@ class ReferenceImportForm(forms.Form):
     files = MultipleFileField(
         help_text=(
             "RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML (.xml), UTF-8; "
-            "several at once if you like. Each file imports completely or not at all."
+            "several at once if you like. Each file imports completely or not at all, "
+            "unless you choose to skip invalid records."
         )
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Import the valid records of a file and skip the invalid ones (each is reported)",
     )
     dry_run = forms.BooleanField(
         required=False, label="Only check the files and show the report; save nothing"
@@ -89,7 +94,10 @@ class ReferenceAdmin(VersionAdmin):
             if form.is_valid():
                 files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
                 report = import_references(
-                    files, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                    files,
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
                 )
                 form = ReferenceImportForm()
         else:

@@ -130,6 +130,9 @@ class ImportReport:
                 for outcome in file.outcomes:
                     if outcome.status == Status.CONFLICTING:
                         lines.append(f"  conflicting: {outcome.source_label}: {outcome.message}")
+                    elif outcome.status == Status.REJECTED:
+                        # Only --skip-invalid imports a file with rejected records.
+                        lines.append(f"  skipped: {outcome.source_label}: {outcome.message}")
                     else:
                         lines += [
                             f"  warning: {outcome.source_label}: {warning}"
@@ -154,6 +157,7 @@ def import_references(
     *,
     user=None,
     dry_run: bool = False,
+    skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import reference files, each as one all-or-nothing transaction and one revision.
@@ -162,7 +166,10 @@ def import_references(
     *created*, *unchanged* (the library already has it with the same data), *conflicting* (same
     DOI, PMID or key as a reference in the library or an earlier record of the file, with
     different data — nothing is overwritten) or *rejected* (it breaks a rule; then nothing from
-    its file is saved). Deduplication looks at the normalised DOI, then the PMID, then the key.
+    its file is saved, unless `skip_invalid`: then the file's valid records are imported and each
+    rejected one is reported as skipped; a file none of whose records is valid still fails).
+    A file that cannot be parsed fails whatever `skip_invalid` says. Deduplication looks at
+    the normalised DOI, then the PMID, then the key.
     Each file that creates references is saved as one django-reversion revision by `user`
     (None: no user) with the comment "Imported from <name>". With `dry_run` nothing is written.
     `progress(done, total)` is called after each record.
@@ -182,14 +189,20 @@ def import_references(
         if report.failed:
             continue
         validated, rejected = _validate_all(records)
-        if rejected:
+        if rejected and not (skip_invalid and validated):
             report.outcomes = rejected
             report.error = f"{len(rejected)} of {len(records)} records rejected."
             for _ in records:
                 tick()
             continue
         try:
-            report.outcomes = _save(report.name, validated, user=user, dry_run=dry_run, tick=tick)
+            saved = _save(report.name, validated, user=user, dry_run=dry_run, tick=tick)
+            for _ in rejected:
+                tick()
+            order = {record.source_label: number for number, record in enumerate(records)}
+            report.outcomes = sorted(
+                [*saved, *rejected], key=lambda outcome: order[outcome.source_label]
+            )
         except IntegrityError:
             # Someone saved the same DOI, PMID or key while this file was being imported.
             report.outcomes = []
