@@ -63,11 +63,11 @@ class ReferenceImportForm(forms.Form):
 class ReferenceAdmin(VersionAdmin):
     list_display = ["key", "kind", "title", "container", "year", "doi", "pmid"]
     list_filter = ["kind", "year"]
-    search_fields = ["key", "title", "authors", "container", "doi", "pmid"]
+    search_fields = ["key", "alias", "title", "authors", "container", "doi", "pmid"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "authors"]}),
         ("Source", {"fields": ["container", "year", "volume", "issue", "pages"]}),
-        ("Identifiers", {"fields": ["doi", "pmid", "url"]}),
+        ("Identifiers", {"fields": ["doi", "pmid", "url", "alias"]}),
     ]
     # A URL typed without a scheme means https (Django 6's default; 5.2 warns and assumes http).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

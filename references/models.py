@@ -31,6 +31,13 @@ class Reference(models.Model):
         unique=True,
         help_text="Cite it in an article as [@key]. Letters, digits and _ - : . only.",
     )
+    alias = models.CharField(
+        "original key",
+        max_length=255,
+        blank=True,
+        help_text="The key an imported file gave that cannot be cited as written (such as "
+        "DBLP:ms/Hoffmann2008); importing that file again finds this reference by it.",
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.RESEARCH)
     title = models.CharField(max_length=1000)
     authors = models.TextField(
@@ -65,6 +72,9 @@ class Reference(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["pmid"], condition=~Q(pmid=""), name="reference_unique_pmid"
+            ),
+            models.UniqueConstraint(
+                fields=["alias"], condition=~Q(alias=""), name="reference_unique_alias"
             ),
             models.CheckConstraint(
                 condition=Q(doi="") | (Q(doi__startswith="10.") & Q(doi=Lower("doi"))),

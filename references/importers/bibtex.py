@@ -49,6 +49,8 @@ CONTAINER_FIELDS = (
     "organization",
     "school",
 )
+# Where Zotero and others write a PMID that has no field of its own ("{PMID:} 23439512").
+NOTE_FIELDS = ("note", "annote", "annotation", "extra", "addendum")
 # BibTeX predefines the month abbreviations.
 MONTHS = {
     "jan": "January",
@@ -290,6 +292,8 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     pmid = _verbatim(fields.get("pmid", ""))
     if not pmid and text("eprinttype").lower() == "pubmed":
         pmid = _verbatim(fields.get("eprint", ""))
+    if not pmid:
+        pmid = records.pmid_in_notes(fields.get(name, "") for name in NOTE_FIELDS)
     # BibLaTeX's "type" (and EndNote's export of its type field) may name the study design.
     publication_types = [text("keywords"), text("type"), text("pubtype")]
     title = text("title")

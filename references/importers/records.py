@@ -62,6 +62,8 @@ PUBLICATION_TYPE_KINDS = (
 
 
 _TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
+# "PMID: 23439512" in a note; Zotero's BibTeX export braces the label: "{PMID:} 23439512".
+_PMID_NOTE_RE = re.compile(r"(?<![A-Za-z])\{?PMID:\}?\s*([0-9]+)(?![0-9])", re.IGNORECASE)
 
 
 class ImportFormatError(ValueError):
@@ -85,7 +87,8 @@ class Record:
     `key` is the citation key the file gives; when the file gives none, the parser suggests one
     and sets `key_generated` (a generated key is made unique on import and never counts as a
     difference from an existing reference). Authors are "Family GI" strings, one per author;
-    `et_al` says the file names only the first of them (BibTeX "and others").
+    `et_al` says the file names only the first of them (BibTeX "and others"). `alias` is a key
+    the file gave that cannot be cited as written, replaced by a generated one on import.
     `warnings` name what the parser kept but could not read fully (LaTeX it could not convert);
     they do not stop the import and are shown in the report.
     """
@@ -105,6 +108,7 @@ class Record:
     doi: str = ""
     pmid: str = ""
     url: str = ""
+    alias: str = ""
     warnings: tuple[str, ...] = ()
 
     def reference_fields(self) -> dict:
@@ -148,6 +152,17 @@ def clean_text(value) -> str:
 def normalise_pages(value) -> str:
     """ "123--130", "123 – 130" -> "123-130": one plain hyphen between first and last page."""
     return re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", clean_text(value))
+
+
+def pmid_in_notes(values: Iterable[str]) -> str:
+    """The PMID that a note states ("PMID: 23439512", Zotero's "{PMID:} 23439512"), or "".
+
+    Only a labelled number counts: a bare number in a note may be any database's id.
+    """
+    for value in values:
+        if match := _PMID_NOTE_RE.search(value):
+            return match.group(1)
+    return ""
 
 
 def find_year(value) -> int | None:

@@ -699,15 +699,26 @@ def test_validate_record_normalises_doi_pmid_and_url():
 
 
 def test_validate_record_lists_every_broken_rule():
-    record = Record(source_label="record 4", title="", key="smith 2020", doi="not a doi")
+    record = Record(source_label="record 4", title="", key="k" * 256, doi="not a doi")
 
     with pytest.raises(InvalidRecord) as error:
         validate_record(record)
 
     assert str(error.value) == (
         "has no title; 'not a doi' is not a DOI (expected something like 10.1000/xyz); "
-        "the key 'smith 2020' cannot be cited: use letters, digits and _ - : . only, "
-        "starting with a letter or digit."
+        "the key is longer than 255 characters."
+    )
+
+
+def test_validate_record_replaces_a_key_that_cannot_be_cited_and_keeps_it_as_alias():
+    record = Record(source_label="record 4", title="T", key="smith 2020", authors=("Smith J",))
+
+    checked = validate_record(record)
+
+    assert (checked.key, checked.key_generated, checked.alias) == ("smithnd", True, "smith 2020")
+    assert checked.warnings == (
+        "the key 'smith 2020' cannot be cited as written (letters, digits and _ - : . only): "
+        "a key was generated and the original kept as its alias",
     )
 
 
@@ -716,7 +727,8 @@ def test_validate_record_lists_every_broken_rule():
     [
         ({"title": "T" * 1001}, "the title is 1001 characters long (at most 1000)"),
         ({"volume": "1" * 51}, "the volume is 51 characters long (at most 50)"),
-        ({"key": "k" * 101}, "the key is longer than 100 characters"),
+        ({"key": "k" * 256}, "the key is longer than 255 characters"),
+        ({"key": "smith\x002020"}, "the key contains the control character U+0000"),
         ({"title": "Vitamin\x00D"}, "the title contains the control character U+0000"),
         ({"authors": ("Smith\x1bJ",)}, "the author contains the control character U+001B"),
         ({"url": "javascript:alert(1)"}, "is not an http(s) web address"),
