@@ -61,6 +61,13 @@ class Reference(models.Model):
     )
     pmid = models.CharField("PubMed ID", max_length=20, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True)
+    retracted = models.BooleanField(
+        default=False, help_text="Retracted, as a retraction notice says (import_retractions)."
+    )
+    retraction_doi = models.CharField(
+        "retraction notice DOI", max_length=255, blank=True, help_text="Stored lower-case."
+    )
+    retraction_date = models.DateField("retracted on", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,6 +95,12 @@ class Reference(models.Model):
                 condition=Q(key__regex=KEY_PATTERN), name="reference_key_format"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="reference_title_present"),
+            # A notice's DOI or date describes a retraction: without one there is none.
+            models.CheckConstraint(
+                condition=Q(retracted=True)
+                | (Q(retraction_doi="") & Q(retraction_date__isnull=True)),
+                name="reference_retraction_needs_retracted",
+            ),
         ]
 
     def __str__(self):
@@ -142,6 +155,9 @@ class Reference(models.Model):
             "doi": self.doi,
             "pmid": self.pmid,
             "url": self.url,
+            "retracted": self.retracted,
+            "retraction_doi": self.retraction_doi,
+            "retraction_date": self.retraction_date.isoformat() if self.retraction_date else "",
         }
 
 

@@ -212,6 +212,9 @@ def test_as_data_gives_every_field_rendering_needs_with_authors_as_a_list():
         "doi": "10.1136/bmj.m1",
         "pmid": "32000000",
         "url": "https://example.org/study",
+        "retracted": False,
+        "retraction_doi": "",
+        "retraction_date": "",
     }
 
 
