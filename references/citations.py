@@ -4,8 +4,10 @@ A reference reaches this module as a dict (the same dict that is frozen into a r
 JSON snapshot), never as a model, so the functions work on live data and snapshots alike:
 
     {"key": "praxis-2025a", "kind": "guideline", "kind_label": "Guideline", "title": "...",
-     "authors": ["Smith JA", "Doe B"], "container": "...", "year": 2025, "volume": "",
-     "issue": "", "pages": "", "doi": "10.1000/xyz", "pmid": "12345", "url": ""}
+     "authors": ["Smith JA", "Doe B"], "et_al": False, "container": "...", "year": 2025,
+     "volume": "", "issue": "", "pages": "", "doi": "10.1000/xyz", "pmid": "12345", "url": ""}
+
+`et_al` is true when the source named only the first authors.
 
 Every field may be missing or empty; nothing here raises because of that.
 """
@@ -75,10 +77,10 @@ def format_reference(data: Mapping) -> str:
     """Return the reference as AMA-style HTML.
 
     Shape: `Authors. Title. <i>Container</i>. Year;Volume(Issue):Pages.`, with up to six
-    authors, else the first three and "et al". Every field is HTML-escaped, so the result is
-    safe to insert as-is. Missing parts are left out together with their punctuation. DOI,
-    PMID and URL are not included (the reference list links them separately). Returns ""
-    when no part is present.
+    authors, else the first three and "et al" ("et al" follows the named ones, too, when
+    `et_al` is true). Every field is HTML-escaped, so the result is safe to insert as-is.
+    Missing parts are left out together with their punctuation. DOI, PMID and URL are not
+    included (the reference list links them separately). Returns "" when no part is present.
     """
     return " ".join(
         f"<i>{escape(text)}</i>{end}" if italic else escape(text + end)
@@ -152,7 +154,7 @@ def _reference_item(number: int, key: str, data: Mapping, count: int) -> str:
 def _ama_parts(data: Mapping) -> list[tuple[str, bool, str]]:
     """The citation's parts as (text, italic, closing punctuation), empty parts left out."""
     parts = []
-    authors = _ama_authors(data.get("authors"))
+    authors = _ama_authors(data.get("authors"), et_al=data.get("et_al") is True)
     title = _text(data.get("title"))
     container = _text(data.get("container"))
     for text, italic in ((authors, False), (title, False), (container, True)):
@@ -175,7 +177,8 @@ def _ama_parts(data: Mapping) -> list[tuple[str, bool, str]]:
     return parts
 
 
-def _ama_authors(value) -> str:
+def _ama_authors(value, *, et_al: bool) -> str:
+    """The author list; `et_al` says the source named only the first authors."""
     if isinstance(value, str):
         names = [value]
     elif isinstance(value, Sequence):
@@ -185,6 +188,8 @@ def _ama_authors(value) -> str:
     names = [name for name in (_text(name) for name in names) if name]
     if len(names) > AMA_MAX_AUTHORS:
         names = [*names[:AMA_AUTHORS_BEFORE_ET_AL], "et al"]
+    elif et_al and names:
+        names.append("et al")
     return ", ".join(names)
 
 

@@ -39,9 +39,25 @@ def to_csl(data):
     return item
 
 
+SUFFIXES = {"Jr", "Sr", "II", "III", "IV"}
+
+
 def _csl_name(name):
-    """'Smith JA' → family/given; a corporate author stays one literal name."""
-    family, _, given = name.rpartition(" ")
-    if family and given.isupper() and len(given) <= 3:
-        return {"family": family, "given": given}
+    """'Bateman ED' -> family "Bateman", given "E. D."; 'Smith JA Jr' keeps "Jr" as the
+    suffix; a body's name ("World Health Organization") stays one literal name.
+
+    The initials are written with full stops and spaces, as CSL processors expect: they read
+    "ED" as one given name and print only its first letter.
+    """
+    words = name.split()
+    suffix = words.pop() if len(words) > 2 and words[-1] in SUFFIXES else ""
+    if len(words) >= 2 and _is_initials(words[-1]):
+        item = {"family": " ".join(words[:-1]), "given": " ".join(f"{i}." for i in words[-1])}
+        if suffix:
+            item["suffix"] = suffix
+        return item
     return {"literal": name}
+
+
+def _is_initials(word):
+    return word.isalpha() and word.isupper() and len(word) <= 3

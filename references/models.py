@@ -31,10 +31,23 @@ class Reference(models.Model):
         unique=True,
         help_text="Cite it in an article as [@key]. Letters, digits and _ - : . only.",
     )
+    alias = models.CharField(
+        "original key",
+        max_length=255,
+        blank=True,
+        help_text="The key an imported file gave that cannot be cited as written (such as "
+        "DBLP:ms/Hoffmann2008); importing that file again finds this reference by it.",
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.RESEARCH)
     title = models.CharField(max_length=1000)
     authors = models.TextField(
         blank=True, help_text="One author a line, as 'Family GN' (e.g. 'Smith JA')."
+    )
+    et_al = models.BooleanField(
+        "et al.",
+        default=False,
+        help_text="The source names only the first authors (BibTeX 'and others'): the "
+        "reference list ends them with 'et al.'",
     )
     container = models.CharField(
         "journal or publisher", max_length=500, blank=True, help_text="Journal, book or publisher."
@@ -48,6 +61,13 @@ class Reference(models.Model):
     )
     pmid = models.CharField("PubMed ID", max_length=20, blank=True)
     url = models.URLField("URL", max_length=1000, blank=True)
+    retracted = models.BooleanField(
+        default=False, help_text="Retracted, as a retraction notice says (import_retractions)."
+    )
+    retraction_doi = models.CharField(
+        "retraction notice DOI", max_length=255, blank=True, help_text="Stored lower-case."
+    )
+    retraction_date = models.DateField("retracted on", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +79,9 @@ class Reference(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["pmid"], condition=~Q(pmid=""), name="reference_unique_pmid"
+            ),
+            models.UniqueConstraint(
+                fields=["alias"], condition=~Q(alias=""), name="reference_unique_alias"
             ),
             models.CheckConstraint(
                 condition=Q(doi="") | (Q(doi__startswith="10.") & Q(doi=Lower("doi"))),
@@ -72,6 +95,12 @@ class Reference(models.Model):
                 condition=Q(key__regex=KEY_PATTERN), name="reference_key_format"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="reference_title_present"),
+            # A notice's DOI or date describes a retraction: without one there is none.
+            models.CheckConstraint(
+                condition=Q(retracted=True)
+                | (Q(retraction_doi="") & Q(retraction_date__isnull=True)),
+                name="reference_retraction_needs_retracted",
+            ),
         ]
 
     def __str__(self):
@@ -117,6 +146,7 @@ class Reference(models.Model):
             "kind_label": self.get_kind_display(),
             "title": self.title,
             "authors": self.author_list,
+            "et_al": self.et_al,
             "container": self.container,
             "year": self.year,
             "volume": self.volume,
@@ -125,6 +155,9 @@ class Reference(models.Model):
             "doi": self.doi,
             "pmid": self.pmid,
             "url": self.url,
+            "retracted": self.retracted,
+            "retraction_doi": self.retraction_doi,
+            "retraction_date": self.retraction_date.isoformat() if self.retraction_date else "",
         }
 
 

@@ -36,8 +36,13 @@ class ReferenceImportForm(forms.Form):
     files = MultipleFileField(
         help_text=(
             "RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML (.xml), UTF-8; "
-            "several at once if you like. Each file imports completely or not at all."
+            "several at once if you like. Each file imports completely or not at all, "
+            "unless you choose to skip invalid records."
         )
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Import the valid records of a file and skip the invalid ones (each is reported)",
     )
     dry_run = forms.BooleanField(
         required=False, label="Only check the files and show the report; save nothing"
@@ -58,11 +63,11 @@ class ReferenceImportForm(forms.Form):
 class ReferenceAdmin(VersionAdmin):
     list_display = ["key", "kind", "title", "container", "year", "doi", "pmid"]
     list_filter = ["kind", "year"]
-    search_fields = ["key", "title", "authors", "container", "doi", "pmid"]
+    search_fields = ["key", "alias", "title", "authors", "container", "doi", "pmid"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "authors"]}),
         ("Source", {"fields": ["container", "year", "volume", "issue", "pages"]}),
-        ("Identifiers", {"fields": ["doi", "pmid", "url"]}),
+        ("Identifiers", {"fields": ["doi", "pmid", "url", "alias"]}),
     ]
     # A URL typed without a scheme means https (Django 6's default; 5.2 warns and assumes http).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -89,7 +94,10 @@ class ReferenceAdmin(VersionAdmin):
             if form.is_valid():
                 files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
                 report = import_references(
-                    files, user=request.user, dry_run=form.cleaned_data["dry_run"]
+                    files,
+                    user=request.user,
+                    dry_run=form.cleaned_data["dry_run"],
+                    skip_invalid=form.cleaned_data["skip_invalid"],
                 )
                 form = ReferenceImportForm()
         else:

@@ -33,7 +33,7 @@ FORMATS = {
 
 # What each format's first meaningful line looks like, for files without a telling extension.
 _SNIFFERS = (
-    ("ris", re.compile(rb"^TY  - ", re.MULTILINE)),
+    ("ris", re.compile(rb"^(?:[0-9]+\.\s*)?TY {1,2}- ", re.MULTILINE)),
     ("pubmed", re.compile(rb"\A\s*<")),
     ("csl_json", re.compile(rb"\A\s*[\[{]")),
     ("bibtex", re.compile(rb"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)),

@@ -3,14 +3,15 @@
 Text outside entries is a comment, as in BibTeX. Values are `{braced}`, `"quoted"`, numbers or
 @string abbreviations (the month names are predefined), joined with `#`. Names in `author` are
 separated by "and" and written "Family, Given", "Family, Suffix, Given" or "Given von Family";
-braces group words ("{World Health Organization}" is one name). Common LaTeX accents and symbols
-become Unicode ("M{\\"u}ller" -> "Müller").
+braces group words ("{World Health Organization}" is one name). LaTeX becomes Unicode
+(references.importers.latex): "M{\\"u}ller" -> "Müller", "$\\alpha$" -> "α"; a command without a
+Unicode equivalent is kept as written and named in the record's warnings.
 """
 
 import re
-import unicodedata
 
 from references.importers import records
+from references.importers.latex import Converted, latex_to_unicode
 from references.importers.records import ImportFormatError, Record
 
 # Entry type -> Reference kind. Articles and reports may be refined by their keywords.
@@ -48,6 +49,8 @@ CONTAINER_FIELDS = (
     "organization",
     "school",
 )
+# Where Zotero and others write a PMID that has no field of its own ("{PMID:} 23439512").
+NOTE_FIELDS = ("note", "annote", "annotation", "extra", "addendum")
 # BibTeX predefines the month abbreviations.
 MONTHS = {
     "jan": "January",
@@ -71,50 +74,7 @@ _FIELD_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_\-:.+]*")
 _KEY_RE = re.compile(r"[^\s,{}()\"#%'=]+")
 _NUMBER_RE = re.compile(r"[0-9]+")
 
-# LaTeX accents: the command and the combining character it puts over (or under) a letter.
-_ACCENTS = {
-    '"': "\u0308",
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-    "d": "\u0323",
-    "b": "\u0331",
-}
-_SYMBOLS = {
-    "ss": "ß",
-    "o": "ø",
-    "O": "Ø",
-    "ae": "æ",
-    "AE": "Æ",
-    "oe": "œ",
-    "OE": "Œ",
-    "aa": "å",
-    "AA": "Å",
-    "l": "ł",
-    "L": "Ł",
-    "i": "ı",
-    "j": "ȷ",
-}
-# \"o, \"{o}, \" o, \'{\i} — symbol accents may touch their letter; letter accents (\v s) need a
-# space or braces.
-_ACCENT_RE = re.compile(
-    r"""\\(?:([\"'`^~=.])\s*|([uvHckrdb])(?=[\s{]))\s*(?:\{\s*(\\[ij]|[A-Za-z])\s*\}|(\\[ij]|[A-Za-z]))"""
-)
-_SYMBOL_RE = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])\s*(?:\{\})?")
-_MATH_RE = re.compile(r"\$([^$]*)\$")
 _ESCAPED_RE = re.compile(r"\\([&%$#_{}])")
-_COMMAND_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\.")
-# Escaped characters that the clean-up below would otherwise remove: kept aside meanwhile.
-_PLACEHOLDERS = {"{": "\ue000", "}": "\ue001", "$": "\ue002"}
 
 
 def parse(data: bytes) -> list[Record]:
@@ -292,13 +252,37 @@ class _Parser:
         raise ImportFormatError(self.record_number, f"{message} (line {line}).", label=self.label)
 
 
-def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Record:
-    def text(name):
-        return latex_to_text(fields.get(name, ""))
+class _Latex:
+    """Converts a record's fields to Unicode and collects, per field, the LaTeX it kept."""
 
-    authors = tuple(
-        name for name in (_author(raw) for raw in split_names(fields.get("author", ""))) if name
-    )
+    def __init__(self):
+        self.warnings: dict[str, None] = {}  # ordered and without repeats
+        self.converted: dict[str, Converted] = {}
+
+    def __call__(self, value: str, field: str) -> str:
+        if value not in self.converted:
+            self.converted[value] = latex_to_unicode(value)
+        converted = self.converted[value]
+        if converted.unconverted:
+            self.warnings.setdefault(
+                f"the {field} keeps {', '.join(converted.unconverted)} as written: "
+                "no Unicode character stands for it"
+            )
+        return converted.text
+
+
+def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Record:
+    latex = _Latex()
+
+    def text(name):
+        return latex(fields.get(name, ""), name)
+
+    names = split_names(fields.get("author", ""))
+    # "and others" is how BibTeX says "et al."; it is valid only as the last name.
+    et_al = bool(names) and names[-1].lower() == "others"
+    if et_al:
+        names.pop()
+    authors = tuple(name for name in (_author(raw, latex) for raw in names) if name)
     year = records.find_year(text("year")) or records.find_year(text("date"))
     kind = TYPE_KINDS.get(entry_type, records.RESEARCH)
     url = _verbatim(fields.get("url", ""))
@@ -308,13 +292,18 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     pmid = _verbatim(fields.get("pmid", ""))
     if not pmid and text("eprinttype").lower() == "pubmed":
         pmid = _verbatim(fields.get("eprint", ""))
-    keywords = re.split(r"[,;]", text("keywords"))
+    if not pmid:
+        pmid = records.pmid_in_notes(fields.get(name, "") for name in NOTE_FIELDS)
+    # BibLaTeX's "type" (and EndNote's export of its type field) may name the study design.
+    publication_types = [text("keywords"), text("type"), text("pubtype")]
+    title = text("title")
     return Record(
         source_label=label,
         key=key,
-        kind=records.refine_kind(kind, keywords),
-        title=text("title"),
+        kind=records.refine_kind(kind, publication_types),
+        title=title,
         authors=authors,
+        et_al=et_al,
         container=container,
         year=year,
         volume=text("volume"),
@@ -324,11 +313,12 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
         doi=_verbatim(fields.get("doi", "")),
         pmid=pmid,
         url=url,
+        warnings=tuple(latex.warnings),
     )
 
 
 def split_names(value: str) -> list[str]:
-    """The names in an author field: split on "and" outside braces; "and others" dropped."""
+    """The names in an author field, split on "and" outside braces, "others" included."""
     names, depth, start, position = [], 0, 0, 0
     while position < len(value):
         char = value[position]
@@ -345,15 +335,14 @@ def split_names(value: str) -> list[str]:
                 continue
         position += 1
     names.append(value[start:])
-    names = [name.strip() for name in names if name.strip()]
-    return [name for name in names if name.lower() != "others"]
+    return [name.strip() for name in names if name.strip()]
 
 
-def _author(raw: str) -> str:
+def _author(raw: str, latex: _Latex) -> str:
     """One BibTeX name as "Family GI"; a name wholly in braces is a body's name, kept whole."""
     raw = raw.strip()
     if raw.startswith("{") and _matching_brace(raw, 0) == len(raw) - 1:
-        return latex_to_text(raw)
+        return latex(raw, "author")
     parts = _split_outside_braces(raw, ",")
     if len(parts) >= 3:  # "Family, Suffix, Given"
         family, suffix, given = parts[0], parts[1], parts[2]
@@ -366,7 +355,9 @@ def _author(raw: str) -> str:
             len(words) - 1,
         )
         given, family, suffix = " ".join(words[:von]), " ".join(words[von:]), ""
-    return records.author_name(latex_to_text(family), latex_to_text(given), latex_to_text(suffix))
+    return records.author_name(
+        latex(family, "author"), latex(given, "author"), latex(suffix, "author")
+    )
 
 
 def _split_outside_braces(text: str, separator: str | None) -> list[str]:
@@ -397,29 +388,6 @@ def _matching_brace(text: str, start: int) -> int:
             if depth == 0:
                 return position
     return -1
-
-
-def latex_to_text(value: str) -> str:
-    """BibTeX field text as plain Unicode: accents and symbols converted, braces and commands
-    dropped, "--" an en dash and "~" a space, whitespace collapsed."""
-    text = _ESCAPED_RE.sub(lambda match: _PLACEHOLDERS.get(match.group(1), match.group(1)), value)
-    # Math ("D$_3$", "$\\alpha$"): keep the characters, drop sub- and superscript marks.
-    text = _MATH_RE.sub(lambda match: re.sub(r"[_^]", "", match.group(1)), text)
-    text = _ACCENT_RE.sub(_accented, text)
-    text = _SYMBOL_RE.sub(lambda match: _SYMBOLS[match.group(1)], text)
-    text = _COMMAND_RE.sub("", text)
-    text = text.replace("{", "").replace("}", "").replace("$", "").replace("~", " ")
-    text = text.replace("---", "\u2014").replace("--", "\u2013")
-    for char, placeholder in _PLACEHOLDERS.items():
-        text = text.replace(placeholder, char)
-    return unicodedata.normalize("NFC", records.clean_text(text))
-
-
-def _accented(match: re.Match) -> str:
-    accent = match.group(1) or match.group(2)
-    letter = match.group(3) or match.group(4)
-    letter = {"\\i": "i", "\\j": "j"}.get(letter, letter)
-    return unicodedata.normalize("NFC", letter + _ACCENTS[accent])
 
 
 def _verbatim(value: str) -> str:

@@ -100,7 +100,7 @@ def _record(number: int, item) -> Record:
     )
     kind = records.refine_kind(
         TYPE_KINDS.get(csl_type, records.RESEARCH),
-        [values["genre"], *re.split(r"[,;]", values["keyword"])],
+        [values["genre"], values["keyword"]],
     )
     return Record(
         source_label=label,

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from references.identifiers import normalise_doi, normalise_pmid
 from references.importers import ImportFormatError, Record, detect_format
+from references.importers.records import suggest_key
 from references.models import KEY_PATTERN, Reference
 
 # The fields compared to decide between "unchanged" and "conflicting" (the key too, when the
@@ -27,6 +28,7 @@ COMPARED_FIELDS = (
     "kind",
     "title",
     "authors",
+    "et_al",
     "container",
     "year",
     "volume",
@@ -40,6 +42,8 @@ TEXT_FIELDS = ("title", "container", "volume", "issue", "pages", "doi", "pmid", 
 # SQLite versions before 3.32 allow 999 parameters a query.
 QUERY_CHUNK = 500
 MAX_KEY_LENGTH = Reference._meta.get_field("key").max_length
+MAX_ALIAS_LENGTH = Reference._meta.get_field("alias").max_length
+IDENTIFIERS = ("doi", "pmid", "key", "alias")
 
 
 class Status(StrEnum):
@@ -51,12 +55,25 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What happened to one record: its status, the reference key it maps to, and why."""
+    """What happened to one record: its status, the reference key it maps to, and why.
+
+    `warnings` are what the parser could not read fully (say, LaTeX it kept as written); they
+    are also appended to `message`, which is the one text the admin's report shows.
+    """
 
     status: Status
     source_label: str
     key: str = ""
     message: str = ""
+    warnings: tuple[str, ...] = ()
+
+    def warned(self, warnings: tuple[str, ...]) -> "Outcome":
+        """This outcome with `warnings` added, to the list and to the message."""
+        if not warnings:
+            return self
+        text = "; ".join(f"warning: {warning}" for warning in warnings)
+        message = f"{self.message}; {text}" if self.message else text
+        return replace(self, message=message, warnings=self.warnings + warnings)
 
 
 @dataclass
@@ -113,10 +130,17 @@ class ImportReport:
                     lines.append(f"  {file.error}")
             else:
                 lines.append(f"{name}: {_count_text(file.counts())}.")
-                lines += [
-                    f"  conflicting: {o.source_label}: {o.message}"
-                    for o in file.with_status(Status.CONFLICTING)
-                ]
+                for outcome in file.outcomes:
+                    if outcome.status == Status.CONFLICTING:
+                        lines.append(f"  conflicting: {outcome.source_label}: {outcome.message}")
+                    elif outcome.status == Status.REJECTED:
+                        # Only --skip-invalid imports a file with rejected records.
+                        lines.append(f"  skipped: {outcome.source_label}: {outcome.message}")
+                    else:
+                        lines += [
+                            f"  warning: {outcome.source_label}: {warning}"
+                            for warning in outcome.warnings
+                        ]
         failed = len(self.failed_files)
         totals = _count_text(self.counts())
         if failed:
@@ -136,6 +160,7 @@ def import_references(
     *,
     user=None,
     dry_run: bool = False,
+    skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Import reference files, each as one all-or-nothing transaction and one revision.
@@ -144,7 +169,10 @@ def import_references(
     *created*, *unchanged* (the library already has it with the same data), *conflicting* (same
     DOI, PMID or key as a reference in the library or an earlier record of the file, with
     different data — nothing is overwritten) or *rejected* (it breaks a rule; then nothing from
-    its file is saved). Deduplication looks at the normalised DOI, then the PMID, then the key.
+    its file is saved, unless `skip_invalid`: then the file's valid records are imported and each
+    rejected one is reported as skipped; a file none of whose records is valid still fails).
+    A file that cannot be parsed fails whatever `skip_invalid` says. Deduplication looks at
+    the normalised DOI, then the PMID, then the key.
     Each file that creates references is saved as one django-reversion revision by `user`
     (None: no user) with the comment "Imported from <name>". With `dry_run` nothing is written.
     `progress(done, total)` is called after each record.
@@ -164,14 +192,20 @@ def import_references(
         if report.failed:
             continue
         validated, rejected = _validate_all(records)
-        if rejected:
+        if rejected and not (skip_invalid and validated):
             report.outcomes = rejected
             report.error = f"{len(rejected)} of {len(records)} records rejected."
             for _ in records:
                 tick()
             continue
         try:
-            report.outcomes = _save(report.name, validated, user=user, dry_run=dry_run, tick=tick)
+            saved = _save(report.name, validated, user=user, dry_run=dry_run, tick=tick)
+            for _ in rejected:
+                tick()
+            order = {record.source_label: number for number, record in enumerate(records)}
+            report.outcomes = sorted(
+                [*saved, *rejected], key=lambda outcome: order[outcome.source_label]
+            )
         except IntegrityError:
             # Someone saved the same DOI, PMID or key while this file was being imported.
             report.outcomes = []
@@ -202,16 +236,19 @@ def _validate_all(records: list[Record]) -> tuple[list[Record], list[Outcome]]:
         try:
             validated.append(validate_record(record))
         except InvalidRecord as error:
-            rejected.append(Outcome(Status.REJECTED, record.source_label, message=str(error)))
+            outcome = Outcome(Status.REJECTED, record.source_label, message=str(error))
+            rejected.append(outcome.warned(record.warnings))
     return validated, rejected
 
 
 def validate_record(record: Record) -> Record:
     """Return the record with its DOI, PMID and URL in canonical form.
 
-    Raises InvalidRecord listing every rule it breaks: no title, a DOI or PMID that is not one,
-    a key that cannot be cited, a value too long for its field, a URL that is not one, a control
-    character, an impossible year. Uses no database.
+    A key the file gives that cannot be cited (DBLP's "DBLP:ms/Hoffmann2008") is replaced by a
+    generated one and kept as the record's alias, with a warning. Raises InvalidRecord listing
+    every rule it breaks: no title, a DOI or PMID that is not one, a key longer than an alias
+    may be, a value too long for its field, a URL that is not one, a control character, an
+    impossible year. Uses no database.
     """
     problems = []
     if not record.title.strip():
@@ -228,13 +265,24 @@ def validate_record(record: Record) -> Record:
     changes["url"] = url
     record = replace(record, **changes)
 
-    if not record.key_generated:
-        if len(record.key) > MAX_KEY_LENGTH:
-            problems.append(f"the key is longer than {MAX_KEY_LENGTH} characters")
-        elif not re.fullmatch(KEY_PATTERN, record.key):
-            problems.append(
-                f"the key {record.key!r} cannot be cited: use letters, digits and _ - : . only, "
-                "starting with a letter or digit"
+    if not record.key_generated and not (
+        len(record.key) <= MAX_KEY_LENGTH and re.fullmatch(KEY_PATTERN, record.key)
+    ):
+        if len(record.key) > MAX_ALIAS_LENGTH:
+            problems.append(f"the key is longer than {MAX_ALIAS_LENGTH} characters")
+        else:
+            # DBLP's "DBLP:ms/Hoffmann2008" or a DOI used as a key: cited by a generated key,
+            # and the original kept as the alias that finds the reference again.
+            record = replace(
+                record,
+                key=suggest_key(record.authors, record.year, record.title),
+                key_generated=True,
+                alias=record.key,
+                warnings=(
+                    *record.warnings,
+                    f"the key {record.key!r} cannot be cited as written (letters, digits and "
+                    "_ - : . only): a key was generated and the original kept as its alias",
+                ),
             )
     for name in TEXT_FIELDS:
         value = getattr(record, name)
@@ -243,6 +291,7 @@ def validate_record(record: Record) -> Record:
             problems.append(f"the {name} is {len(value)} characters long (at most {limit})")
     for name in ("title", "container", "volume", "issue", "pages", "key"):
         problems += _control_character_problems(name, getattr(record, name))
+    problems += _control_character_problems("key", record.alias)  # the key as the file gave it
     for author in record.authors:
         problems += _control_character_problems("author", author)
     url_problems = _control_character_problems("URL", record.url)
@@ -283,7 +332,7 @@ def _save(name, records, *, user, dry_run, tick) -> list[Outcome]:
                 reversion.set_user(user)
             reversion.set_comment(f"Imported from {name}")
         library = _Library(records)
-        seen = {"doi": {}, "pmid": {}, "key": {}, "generated": {}}
+        seen = {identifier: {} for identifier in (*IDENTIFIERS, "generated")}
         outcomes = []
         for record in records:
             outcome = _match(record, library, seen)
@@ -293,8 +342,9 @@ def _save(name, records, *, user, dry_run, tick) -> list[Outcome]:
                     Reference(key=key, **record.reference_fields()).save()
                 library.keys_used.add(key)
                 outcome = Outcome(Status.CREATED, record.source_label, key=key)
+            outcome = outcome.warned(record.warnings)
             earlier = _Seen(record, outcome.key)
-            for identifier in ("doi", "pmid"):
+            for identifier in ("doi", "pmid", "alias"):
                 if value := getattr(record, identifier):
                     seen[identifier].setdefault(value, earlier)
             seen["key"].setdefault(outcome.key, earlier)
@@ -306,24 +356,26 @@ def _save(name, records, *, user, dry_run, tick) -> list[Outcome]:
 
 
 def _identifier(record: Record, name: str) -> str:
-    """The record's DOI, PMID or key as a deduplication key (a generated key never counts)."""
+    """The record's DOI, PMID, key or alias as a deduplication key (a generated key never
+    counts)."""
     if name == "key":
         return "" if record.key_generated else record.key
     return getattr(record, name)
 
 
-IDENTIFIER_LABELS = {"doi": "DOI", "pmid": "PMID", "key": "key"}
+IDENTIFIER_LABELS = {"doi": "DOI", "pmid": "PMID", "key": "key", "alias": "original key"}
 
 
 def _match(record: Record, library: "_Library", seen: dict) -> Outcome | None:
     """The outcome for a record that duplicates one in the library or earlier in the file,
     or None for a new record.
 
-    Checked by DOI, then PMID, then the key the file gives. A record with none of these (and
+    Checked by DOI, then PMID, then the key the file gives, then the uncitable key it gave (the
+    alias). A record with none of these (and
     so a generated key) matches only an identical reference whose key is the generated one,
     perhaps with a letter added: the same author and year with other data is another work.
     """
-    for identifier in ("doi", "pmid", "key"):
+    for identifier in IDENTIFIERS:
         value = _identifier(record, identifier)
         if not value:
             continue
@@ -393,7 +445,7 @@ class _Library:
             identifier: self._fetch(
                 identifier, {_identifier(record, identifier) for record in records} - {""}
             )
-            for identifier in ("doi", "pmid", "key")
+            for identifier in IDENTIFIERS
         }
         # Keys the file gives are reserved first, so a generated key never takes one of them.
         self.keys_used = {record.key for record in records if not record.key_generated}

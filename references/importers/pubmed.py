@@ -16,6 +16,8 @@ from references.importers import records
 from references.importers.records import ImportFormatError, Record
 
 ARTICLE_TAGS = ("PubmedArticle", "PubmedBookArticle")
+# An article number: a few letters at most, then digits ("e42692", "e0123456", "102345").
+_ARTICLE_NUMBER_RE = re.compile(r"[A-Za-z]{0,3}[0-9]{1,9}")
 _ARTICLE_START_RE = re.compile(r"<(?:PubmedArticle|PubmedBookArticle)[\s>]")
 
 
@@ -70,7 +72,8 @@ def _record(number: int, article: Element) -> Record:
     journal = journal_article.find("Journal")
     issue = journal.find("JournalIssue") if journal is not None else None
     title = _title(journal_article)
-    authors = _authors(journal_article.find("AuthorList"))
+    author_list = journal_article.find("AuthorList")
+    authors = _authors(author_list)
     year = _year(issue.find("PubDate") if issue is not None else None) or _year(
         journal_article.find("ArticleDate")
     )
@@ -89,28 +92,44 @@ def _record(number: int, article: Element) -> Record:
         kind=records.refine_kind(records.RESEARCH, _publication_types(journal_article)),
         title=title,
         authors=authors,
+        et_al=_incomplete(author_list),
         container=_text(journal.find("Title")) if journal is not None else "",
         year=year,
         volume=_text(issue.find("Volume")) if issue is not None else "",
         issue=_text(issue.find("Issue")) if issue is not None else "",
-        pages=_pages(journal_article.find("Pagination")),
+        pages=_pages(journal_article.find("Pagination")) or _article_number(journal_article),
         doi=doi,
         pmid=pmid,
     )
 
 
 def _book_record(number: int, article: Element) -> Record:
+    """A Bookshelf record: a chapter (with its own ArticleTitle and authors, the book as its
+    source) or a whole book (titled by its BookTitle, its authors in Book/AuthorList, and its
+    publisher as its source)."""
     document = article.find("BookDocument")
     if document is None:
         raise ImportFormatError(number, "has no <BookDocument>.")
     pmid = _text(document.find("PMID"))
     book = document.find("Book")
-    title = _title(document) or (_text(book.find("BookTitle")) if book is not None else "")
-    authors = _authors(document.find("AuthorList"))
-    year = _year(book.find("PubDate") if book is not None else None)
-    container = ""
-    if book is not None:
-        container = _text(book.find("BookTitle")) or _text(book.find("Publisher/PublisherName"))
+    if book is None:
+        book = Element("Book")
+    book_title = _text(book.find("BookTitle"))
+    publisher = _text(book.find("Publisher/PublisherName"))
+    chapter_title = _title(document)
+    if chapter_title and chapter_title != book_title:
+        title, container = chapter_title, book_title or publisher
+    else:
+        title, container = book_title, publisher
+    # Chapter authors first; a whole book's are the book's (its editors are not its authors).
+    author_lists = [*document.findall("AuthorList"), *book.findall("AuthorList")]
+    author_list = next(
+        (found for found in author_lists if found.get("Type", "authors") == "authors"), None
+    )
+    authors = _authors(author_list)
+    if not authors and (collective := _text(book.find("CollectiveName"))):
+        authors = (collective,)
+    year = _year(book.find("PubDate"))
     return Record(
         source_label=f"record {number} (PMID {pmid})" if pmid else f"record {number}",
         key=f"pmid{pmid}" if pmid else records.suggest_key(authors, year, title),
@@ -118,7 +137,8 @@ def _book_record(number: int, article: Element) -> Record:
         kind=records.refine_kind(records.TEXTBOOK, _publication_types(document)),
         title=title,
         authors=authors,
-        container=container if container != title else "",
+        et_al=_incomplete(author_list),
+        container=container,
         year=year,
         doi=_article_id(document.find("ArticleIdList"), "doi")
         or _article_id(article.find("PubmedBookData/ArticleIdList"), "doi"),
@@ -150,6 +170,11 @@ def _authors(author_list: Element | None) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _incomplete(author_list: Element | None) -> bool:
+    """PubMed marks an author list it cut short (older MEDLINE records) CompleteYN="N"."""
+    return author_list is not None and author_list.get("CompleteYN") == "N"
+
+
 def _year(date: Element | None) -> int | None:
     if date is None:
         return None
@@ -168,6 +193,21 @@ def _pages(pagination: Element | None) -> str:
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         pages = f"{first}-{first[: len(first) - len(last)]}{last}"  # "1123-30" -> "1123-1130"
     return pages
+
+
+def _article_number(journal_article: Element) -> str:
+    """An online journal's article number ("e42692"), which stands in for pages: PubMed gives
+    it as an ELocationID of type "pii". Longer piis ("S0140-6736(20)30183-5") are publisher
+    ids, not article numbers, and are ignored."""
+    return next(
+        (
+            value
+            for location in journal_article.findall("ELocationID")
+            if location.get("EIdType") == "pii"
+            and _ARTICLE_NUMBER_RE.fullmatch(value := _text(location))
+        ),
+        "",
+    )
 
 
 def _publication_types(parent: Element) -> list[str]:

@@ -21,26 +21,37 @@ RESEARCH = "research"
 TEXTBOOK = "textbook"
 WEBSITE = "website"
 
-# Publication types (PubMed's, and the same words in RIS keywords, BibTeX keywords or a CSL
-# genre) that say what kind of evidence a paper is. The most specific design comes first: a paper
-# tagged "Meta-Analysis", "Systematic Review" and "Review" is a meta-analysis.
+# Publication types (PubMed's, and the same words in RIS keywords and types, BibTeX keywords
+# and types or a CSL genre) that say what kind of evidence a paper is. The most specific design
+# comes first: a paper tagged "Meta-Analysis", "Systematic Review" and "Review" is a
+# meta-analysis. Only whole values count: MeSH's "Meta-Analysis as Topic" is a subject, not a type.
 PUBLICATION_TYPE_KINDS = (
     (
         GUIDELINE,
         {
             "practice guideline",
+            "clinical practice guideline",
             "guideline",
-            "consensus development conference",
-            "consensus development conference, nih",
+            "consensus development conference",  # also PubMed's "…, NIH", split at the comma
         },
     ),
-    (META_ANALYSIS, {"meta-analysis", "network meta-analysis"}),
-    (SYSTEMATIC_REVIEW, {"systematic review"}),
+    (
+        META_ANALYSIS,
+        {
+            "meta-analysis",
+            "meta analysis",
+            "network meta-analysis",
+            "systematic review and meta-analysis",
+        },
+    ),
+    (SYSTEMATIC_REVIEW, {"systematic review", "systematic literature review"}),
     (
         RANDOMISED_TRIAL,
         {
             "randomized controlled trial",
             "randomised controlled trial",
+            "randomized clinical trial",
+            "randomised clinical trial",
             "randomized trial",
             "randomised trial",
         },
@@ -48,6 +59,11 @@ PUBLICATION_TYPE_KINDS = (
     (COHORT_STUDY, {"cohort study", "cohort studies", "observational study"}),
     (REVIEW, {"review", "scoping review"}),
 )
+
+
+_TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
+# "PMID: 23439512" in a note; Zotero's BibTeX export braces the label: "{PMID:} 23439512".
+_PMID_NOTE_RE = re.compile(r"(?<![A-Za-z])\{?PMID:\}?\s*([0-9]+)(?![0-9])", re.IGNORECASE)
 
 
 class ImportFormatError(ValueError):
@@ -70,7 +86,11 @@ class Record:
 
     `key` is the citation key the file gives; when the file gives none, the parser suggests one
     and sets `key_generated` (a generated key is made unique on import and never counts as a
-    difference from an existing reference). Authors are "Family GI" strings, one per author.
+    difference from an existing reference). Authors are "Family GI" strings, one per author;
+    `et_al` says the file names only the first of them (BibTeX "and others"). `alias` is a key
+    the file gave that cannot be cited as written, replaced by a generated one on import.
+    `warnings` name what the parser kept but could not read fully (LaTeX it could not convert);
+    they do not stop the import and are shown in the report.
     """
 
     source_label: str
@@ -79,6 +99,7 @@ class Record:
     key_generated: bool = False
     kind: str = RESEARCH
     authors: tuple[str, ...] = ()
+    et_al: bool = False
     container: str = ""
     year: int | None = None
     volume: str = ""
@@ -87,13 +108,15 @@ class Record:
     doi: str = ""
     pmid: str = ""
     url: str = ""
+    alias: str = ""
+    warnings: tuple[str, ...] = ()
 
     def reference_fields(self) -> dict:
         """The values as Reference model fields (authors one a line), without the key."""
         values = {
             field.name: getattr(self, field.name)
             for field in fields(self)
-            if field.name not in ("source_label", "key", "key_generated")
+            if field.name not in ("source_label", "key", "key_generated", "warnings")
         }
         values["authors"] = "\n".join(self.authors)
         return values
@@ -131,6 +154,17 @@ def normalise_pages(value) -> str:
     return re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", clean_text(value))
 
 
+def pmid_in_notes(values: Iterable[str]) -> str:
+    """The PMID that a note states ("PMID: 23439512", Zotero's "{PMID:} 23439512"), or "".
+
+    Only a labelled number counts: a bare number in a note may be any database's id.
+    """
+    for value in values:
+        if match := _PMID_NOTE_RE.search(value):
+            return match.group(1)
+    return ""
+
+
 def find_year(value) -> int | None:
     """The first four-digit year in a date ("2020/05/01/", "2019 Nov-Dec"), or None."""
     match = re.search(r"(?<![0-9])([0-9]{4})(?![0-9])", clean_text(value))
@@ -163,8 +197,14 @@ def initials(given: str) -> str:
 
 
 def kind_from_publication_types(types: Iterable[str]) -> str | None:
-    """The Reference kind that publication types name, most specific first; None if none does."""
-    named = {clean_text(name).lower() for name in types}
+    """The Reference kind that publication types name, most specific first; None if none does.
+
+    Each value may hold several types separated by ";" or a line break ("Journal Article;
+    Meta-Analysis", as EndNote writes its type field), or by "," (as keyword fields are).
+    """
+    named = {
+        clean_text(name).lower() for value in types for name in _TYPE_SEPARATOR_RE.split(value)
+    }
     for kind, names in PUBLICATION_TYPE_KINDS:
         if named & names:
             return kind

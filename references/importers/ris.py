@@ -1,8 +1,9 @@
 """RIS, the tagged format every reference manager exports ("TY  - JOUR" … "ER  - ").
 
-Each line is a two-character tag, two spaces, a hyphen, a space and a value; a record runs from
-its TY line to its ER line. A line without a tag continues the value above it (exporters wrap
-long abstracts). Names are "Family, Given[, Suffix]".
+Each line is a two-character tag, two spaces (or one, as Zotero also reads), a hyphen, a space
+and a value; a record runs from its TY line to its ER line, and may be numbered ("1." before its
+TY). A line without a tag continues the value above it (exporters wrap long abstracts). Names
+are "Family, Given[, Suffix]".
 """
 
 import re
@@ -11,7 +12,12 @@ from collections import defaultdict
 from references.importers import records
 from references.importers.records import ImportFormatError, Record
 
-TAG_LINE_RE = re.compile(r"([A-Z][A-Z0-9])  -(?: (.*))?")
+# Two spaces before the hyphen is the standard; Zotero and others also write and accept one.
+TAG_LINE_RE = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?: (.*))?")
+# Some databases number their records: "1." on a line of its own, or before the TY tag.
+RECORD_NUMBER_RE = re.compile(r"[0-9]+\.\s*")
+# Several URLs in one UR field: "http://a; http://b" (a ";" inside a URL stays).
+URL_SEPARATOR_RE = re.compile(r"\s*;\s*(?=[a-z][a-z0-9+.\-]*://)|\s+", re.IGNORECASE)
 
 # RIS type -> Reference kind. Journal articles and reports may be refined by their keywords.
 TYPE_KINDS = {
@@ -49,7 +55,6 @@ YEAR_TAGS = ("PY", "Y1", "DA")
 DOI_TAGS = ("DO", "DI")
 # A PMID has no RIS tag of its own; exporters write it as "PMID: 123" in a note or accession field.
 PMID_TAGS = ("AN", "N1", "M1", "C1", "C2")
-PMID_NOTE_RE = re.compile(r"PMID:\s*([0-9]+)", re.IGNORECASE)
 
 
 def parse(data: bytes) -> list[Record]:
@@ -64,6 +69,8 @@ def parse(data: bytes) -> list[Record]:
     fields = None  # the open record's (tag, value) pairs
     start_line = 0
     for line_number, line in enumerate(text.splitlines(), start=1):
+        if fields is None and (number := RECORD_NUMBER_RE.match(line)):
+            line = line[number.end() :]  # "1." before a record, or before its TY line
         match = TAG_LINE_RE.fullmatch(line.rstrip())
         if match is None:
             if not line.strip():
@@ -125,13 +132,10 @@ def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
     title = records.clean_text(first(*TITLE_TAGS))
     kind = TYPE_KINDS.get(ris_type, records.RESEARCH)
     publication_types = tags["KW"] + tags["M3"]
-    pmid_match = next(
-        filter(
-            None,
-            (PMID_NOTE_RE.fullmatch(value.strip()) for tag in PMID_TAGS for value in tags[tag]),
-        ),
-        None,
-    )
+    urls = [url for value in tags["UR"] for url in URL_SEPARATOR_RE.split(value) if url]
+    warnings = ()
+    if len(urls) > 1:
+        warnings = (f"the record has {len(urls)} URLs; only the first is kept: {urls[0]}",)
     return Record(
         source_label=label,
         key=key or records.suggest_key(authors, year, title),
@@ -145,8 +149,9 @@ def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
         issue=records.clean_text(first("IS")),
         pages=_pages(first("SP"), first("EP")),
         doi=records.clean_text(first(*DOI_TAGS)),
-        pmid=pmid_match.group(1) if pmid_match else "",
-        url=records.clean_text(first("UR")),
+        pmid=records.pmid_in_notes(value for tag in PMID_TAGS for value in tags[tag]),
+        url=urls[0] if urls else "",
+        warnings=warnings,
     )
 
 

@@ -111,6 +111,23 @@ def test_more_than_six_authors_become_first_three_and_et_al(count):
     assert "Author4" not in text
 
 
+def test_authors_the_source_cut_short_end_with_et_al():
+    text = format_reference_text(reference(authors=["Bateman ED", "Reddel HK"], et_al=True))
+
+    assert text.startswith("Bateman ED, Reddel HK, et al. Vitamin D")
+
+
+def test_more_than_six_authors_cut_short_get_et_al_only_once():
+    names = [f"Author{n} A" for n in range(1, 8)]
+    text = format_reference_text(reference(authors=names, et_al=True))
+
+    assert text.startswith("Author1 A, Author2 A, Author3 A, et al. Vitamin D")
+
+
+def test_et_al_without_named_authors_is_not_an_author_list():
+    assert format_reference_text(reference(authors=[], et_al=True)).startswith("Vitamin D")
+
+
 @pytest.mark.parametrize(
     ("changes", "expected_end"),
     [

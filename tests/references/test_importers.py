@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from reversion.models import Revision, Version
 
+from references.citations import format_reference_text
 from references.csl import to_csl
 from references.importers import (
     FORMATS,
@@ -28,6 +29,7 @@ from references.importers.importing import (
     import_references,
     validate_record,
 )
+from references.importers.latex import Converted, latex_to_unicode
 from references.importers.records import Record
 from references.management.commands.import_references import TerminalProgress
 from references.models import Reference
@@ -55,6 +57,34 @@ def import_fixtures(*names, **options):
         user=options.pop("user", None),
         **options,
     )
+
+
+# A PubMed journal article in the shape efetch returns it (invented data).
+PUBMED_ARTICLE = b"""<?xml version="1.0" ?>
+<PubmedArticleSet>
+<PubmedArticle>
+  <MedlineCitation Status="MEDLINE" Owner="NLM">
+    <PMID Version="1">99000901</PMID>
+    <Article PubModel="Electronic">
+      <Journal><Title>Medicine of Invented Studies</Title>
+        <JournalIssue CitedMedium="Internet"><Volume>102</Volume><Issue>1</Issue>
+          <PubDate><Year>2023</Year><Month>Jan</Month></PubDate></JournalIssue>
+      </Journal>
+      <ArticleTitle>Vitamin D in invented patients.</ArticleTitle>
+      <ELocationID EIdType="pii" ValidYN="Y">e42692</ELocationID>
+      <ELocationID EIdType="doi" ValidYN="Y">10.5555/mis.2023.42692</ELocationID>
+      <AuthorList CompleteYN="Y">
+        <Author ValidYN="Y"><LastName>Jonsdottir</LastName><ForeName>Anna B</ForeName>
+          <Initials>AB</Initials></Author>
+      </AuthorList>
+      <PublicationTypeList>
+        <PublicationType UI="D016428">Journal Article</PublicationType>
+      </PublicationTypeList>
+    </Article>
+  </MedlineCitation>
+</PubmedArticle>
+</PubmedArticleSet>
+"""
 
 
 def by_label(parsed):
@@ -160,10 +190,72 @@ def test_bibtex_fixture_parses_into_records_with_kinds_authors_and_identifiers()
         (r"25(OH)D$_3$ levels", "25(OH)D3 levels"),
         ("pages 1--2 --- done", "pages 1\u20132 \u2014 done"),
         ("A~B", "A B"),
+        (
+            r"TNF-$\alpha$ and IL-1{$\beta$} in {$\gamma$}-irradiated mice: a {\textbeta}-blocker",
+            "TNF-\u03b1 and IL-1\u03b2 in \u03b3-irradiated mice: a \u03b2-blocker",
+        ),
+        (r"$\Sigma^{0}$", "\u03a30"),
+        (r"Gu{\dh}mundsd{\'o}ttir", "Gu\u00f0mundsd\u00f3ttir"),
+        (r"{\th}ora {\TH}{\'o}ra {\DH}", "\u00feora \u00de\u00f3ra \u00d0"),
+        (r"D\textquotesingle aspremont", "D'aspremont"),
+        (r"{\textOmega} and \textmu g", "\u03a9 and \u00b5g"),
+        (r"p\textless{}0.05", "p<0.05"),
+        (r"\ensuremath{\alpha}-synuclein", "\u03b1-synuclein"),
     ],
 )
-def test_bibtex_latex_accents_and_symbols_become_plain_unicode(latex, text):
-    assert bibtex.latex_to_text(latex) == text
+def test_bibtex_latex_accents_symbols_greek_and_math_become_plain_unicode(latex, text):
+    assert latex_to_unicode(latex) == Converted(text)
+
+
+@pytest.mark.parametrize(
+    ("latex", "text", "unconverted"),
+    [
+        (
+            r"Dose in \mycustomunit{mg} per kg",
+            r"Dose in \mycustomunit{mg} per kg",
+            (r"\mycustomunit",),
+        ),
+        (r"\foo{a}{b} and \foo x", r"\foo{a}{b} and \foo x", (r"\foo",)),
+    ],
+)
+def test_latex_commands_without_unicode_are_kept_as_written_and_named(latex, text, unconverted):
+    assert latex_to_unicode(latex) == Converted(text, unconverted)
+
+
+def test_bibtex_greek_and_icelandic_letters_survive_in_titles_and_authors():
+    parsed = parse_fixture("greek-icelandic.bib")
+
+    trial, sigma, _ = parsed
+    assert trial.title == (
+        "TNF-\u03b1 and IL-1\u03b2 in \u03b3-irradiated mice: a \u03b2-blocker trial"
+    )
+    assert trial.authors == (
+        "Gu\u00f0mundsd\u00f3ttir \u00de",
+        "\u00deorsteinsson G",
+        "D'aspremont A",
+    )
+    assert sigma.title == "Decay of the \u03a30 hyperon measured at \u00deingvellir"
+    assert sigma.authors == ("Sveinsson \u00de",)
+    assert trial.warnings == sigma.warnings == ()
+
+
+def test_bibtex_record_with_unconvertible_latex_imports_with_a_warning_in_the_report(db):
+    report = import_fixtures("greek-icelandic.bib")
+
+    assert not report.failed
+    assert report.counts()[Status.CREATED] == 3
+    warned = report.files[0].outcomes[2]
+    assert warned.warnings == (
+        r"the title keeps \mycustomunit as written: no Unicode character stands for it",
+    )
+    assert "warning: the title keeps \\mycustomunit" in warned.message  # the admin's column
+    assert Reference.objects.get(key="unknown2022macro").title == (
+        r"Dose response in \mycustomunit{mg} per kilogram"
+    )
+    assert (
+        r"  warning: record 3 (key unknown2022macro): the title keeps \mycustomunit as written: "
+        "no Unicode character stands for it"
+    ) in report.lines()
 
 
 @pytest.mark.parametrize(
@@ -184,6 +276,32 @@ def test_bibtex_names_in_every_form_become_family_and_initials(authors, names):
     data = f"@article{{k, title={{T}}, author={{{authors}}}}}".encode()
 
     assert bibtex.parse(data)[0].authors == names
+
+
+def test_bibtex_and_others_is_kept_as_et_al_after_the_named_authors():
+    meta = parse_fixture("bone-health.bib")[0]
+    consortium = parse_fixture("asthma-and-others.bib")[0]
+
+    assert consortium.authors == ("Bateman ED", "Reddel HK")
+    assert consortium.et_al
+    assert not meta.et_al
+
+
+@pytest.mark.django_db
+def test_imported_and_others_ends_the_reference_list_entry_with_et_al():
+    import_fixtures("asthma-and-others.bib")
+
+    data = Reference.objects.get(key="bateman2019asthma").as_data()
+
+    assert data["et_al"] is True
+    assert format_reference_text(data).startswith("Bateman ED, Reddel HK, et al. As-needed")
+
+
+def test_pubmed_author_list_marked_incomplete_is_et_al():
+    data = PUBMED_ARTICLE.replace(b'<AuthorList CompleteYN="Y">', b'<AuthorList CompleteYN="N">')
+
+    assert pubmed.parse(data)[0].et_al
+    assert not pubmed.parse(PUBMED_ARTICLE)[0].et_al
 
 
 def test_bibtex_abbreviations_concatenation_and_parenthesised_entries_are_read():
@@ -318,6 +436,50 @@ def test_pubmed_expands_medline_page_shorthand():
     assert (parsed[1].pages, parsed[3].pages) == ("145-159", "1123-1130")
 
 
+def test_pubmed_whole_book_keeps_its_authors_and_publisher():
+    book = parse_fixture("pubmed-book.xml")[0]
+
+    assert book.title == "Vitamin D Across the Life Course"
+    assert book.authors == ("Einarsdottir K", "Moreau JL")
+    assert book.container == "Northbridge Medical Press"
+    assert (book.kind, book.year, book.doi) == (Kind.TEXTBOOK, 2022, "10.5555/nmp.2022.book")
+
+
+def test_pubmed_chapter_keeps_its_own_authors_not_the_books_editors():
+    chapter = parse_fixture("pubmed-book.xml")[1]
+
+    assert chapter.authors == ("Okonkwo I",)
+    assert chapter.container == "BoneBook: Clinical Reviews"
+
+
+def test_pubmed_article_number_fills_pages_when_there_are_none():
+    parsed = parse_fixture("pubmed-book.xml")
+
+    assert parsed[2].pages == "e42692"
+    assert parsed[3].pages == ""  # a pii like S0140-6736(23)00001-5 is not an article number
+
+
+def test_pubmed_pagination_wins_over_the_article_number():
+    data = PUBMED_ARTICLE.replace(
+        b"<ELocationID", b"<Pagination><MedlinePgn>15-9</MedlinePgn></Pagination><ELocationID", 1
+    )
+
+    assert pubmed.parse(data)[0].pages == "15-19"
+
+
+@pytest.mark.django_db
+def test_pubmed_book_imports_with_authors_publisher_and_article_number():
+    report = import_fixtures("pubmed-book.xml")
+
+    assert report.counts()[Status.CREATED] == 4, report.lines()
+    book = Reference.objects.get(pmid="99000501")
+    assert (book.author_list, book.container) == (
+        ["Einarsdottir K", "Moreau JL"],
+        "Northbridge Medical Press",
+    )
+    assert Reference.objects.get(pmid="99000503").pages == "e42692"
+
+
 def test_xml_that_is_not_pubmed_is_refused():
     with pytest.raises(ImportFormatError, match=r"document is <feed>, expected <PubmedArticleSet>"):
         pubmed.parse(b"<feed><entry/></feed>")
@@ -341,6 +503,38 @@ def test_xml_that_is_not_pubmed_is_refused():
 )
 def test_publication_types_choose_the_most_specific_kind(types, kind):
     assert records.kind_from_publication_types(types) == kind
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind"),
+    [
+        ("M3  - Journal Article; Meta-Analysis", Kind.META_ANALYSIS),  # EndNote's type field
+        ("KW  - Systematic Review; vitamin D", Kind.SYSTEMATIC_REVIEW),
+        ("KW  - vitamin D\nKW  - Randomized Clinical Trial", Kind.RANDOMISED_TRIAL),
+        ("M3  - Practice Guideline", Kind.GUIDELINE),
+        ("KW  - Meta-Analysis as Topic", Kind.RESEARCH),  # a MeSH subject, not a type
+    ],
+)
+def test_ris_type_and_keyword_fields_set_the_kind(lines, kind):
+    data = f"TY  - JOUR\nTI  - A study\n{lines}\nER  - \n".encode()
+
+    assert ris.parse(data)[0].kind == kind
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ("type = {Journal Article; Meta-Analysis}", Kind.META_ANALYSIS),
+        ("type = {Randomized Controlled Trial}", Kind.RANDOMISED_TRIAL),
+        ("pubtype = {Systematic Review}", Kind.SYSTEMATIC_REVIEW),
+        ("keywords = {Humans; Guideline; Vitamin D}", Kind.GUIDELINE),
+        ("keywords = {Randomized Controlled Trials as Topic}", Kind.RESEARCH),
+    ],
+)
+def test_bibtex_type_and_keyword_fields_set_the_kind(fields, kind):
+    data = f"@article{{k, title = {{A study}}, {fields}}}".encode()
+
+    assert bibtex.parse(data)[0].kind == kind
 
 
 def test_books_and_web_pages_keep_their_kind_whatever_their_publication_types():
@@ -502,15 +696,26 @@ def test_validate_record_normalises_doi_pmid_and_url():
 
 
 def test_validate_record_lists_every_broken_rule():
-    record = Record(source_label="record 4", title="", key="smith 2020", doi="not a doi")
+    record = Record(source_label="record 4", title="", key="k" * 256, doi="not a doi")
 
     with pytest.raises(InvalidRecord) as error:
         validate_record(record)
 
     assert str(error.value) == (
         "has no title; 'not a doi' is not a DOI (expected something like 10.1000/xyz); "
-        "the key 'smith 2020' cannot be cited: use letters, digits and _ - : . only, "
-        "starting with a letter or digit."
+        "the key is longer than 255 characters."
+    )
+
+
+def test_validate_record_replaces_a_key_that_cannot_be_cited_and_keeps_it_as_alias():
+    record = Record(source_label="record 4", title="T", key="smith 2020", authors=("Smith J",))
+
+    checked = validate_record(record)
+
+    assert (checked.key, checked.key_generated, checked.alias) == ("smithnd", True, "smith 2020")
+    assert checked.warnings == (
+        "the key 'smith 2020' cannot be cited as written (letters, digits and _ - : . only): "
+        "a key was generated and the original kept as its alias",
     )
 
 
@@ -519,7 +724,8 @@ def test_validate_record_lists_every_broken_rule():
     [
         ({"title": "T" * 1001}, "the title is 1001 characters long (at most 1000)"),
         ({"volume": "1" * 51}, "the volume is 51 characters long (at most 50)"),
-        ({"key": "k" * 101}, "the key is longer than 100 characters"),
+        ({"key": "k" * 256}, "the key is longer than 255 characters"),
+        ({"key": "smith\x002020"}, "the key contains the control character U+0000"),
         ({"title": "Vitamin\x00D"}, "the title contains the control character U+0000"),
         ({"authors": ("Smith\x1bJ",)}, "the author contains the control character U+001B"),
         ({"url": "javascript:alert(1)"}, "is not an http(s) web address"),

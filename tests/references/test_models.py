@@ -203,6 +203,7 @@ def test_as_data_gives_every_field_rendering_needs_with_authors_as_a_list():
         "kind_label": "Randomised trial",
         "title": "Vitamin D and falls",
         "authors": ["Smith JA", "Jones B"],
+        "et_al": False,
         "container": "BMJ",
         "year": 2020,
         "volume": "369",
@@ -211,6 +212,9 @@ def test_as_data_gives_every_field_rendering_needs_with_authors_as_a_list():
         "doi": "10.1136/bmj.m1",
         "pmid": "32000000",
         "url": "https://example.org/study",
+        "retracted": False,
+        "retraction_doi": "",
+        "retraction_date": "",
     }
 
 

@@ -17,8 +17,8 @@ from references.importers.importing import import_references
 class Command(BaseCommand):
     help = (
         "Import references from RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML "
-        "(.xml) files. Each file imports completely or not at all; duplicates (by DOI, PMID, "
-        "then key) are reported, never overwritten."
+        "(.xml) files. Each file imports completely or not at all, unless --skip-invalid; "
+        "duplicates (by DOI, PMID, then key) are reported, never overwritten."
     )
 
     def add_arguments(self, parser):
@@ -29,19 +29,29 @@ class Command(BaseCommand):
             help="read and check the files and print the report, but save nothing",
         )
         parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import the valid records of each file and report every invalid one as "
+            "skipped, instead of importing nothing from a file with an invalid record",
+        )
+        parser.add_argument(
             "--user",
             metavar="USERNAME",
             help="record the import in the history as done by this user (default: no user)",
         )
 
-    def handle(self, *args, files, dry_run, user, **options):
+    def handle(self, *args, files, dry_run, skip_invalid, user, **options):
         # Read every file before importing any, so a typo in the last name imports nothing.
         inputs = [(Path(name).name, self.read(Path(name))) for name in files]
         progress = TerminalProgress(self.stderr)
         try:
             importer = self.find_user(user) if user else None
             report = import_references(
-                inputs, user=importer, dry_run=dry_run, progress=progress.update
+                inputs,
+                user=importer,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                progress=progress.update,
             )
         except DatabaseError as error:
             # Drivers spread one failure over several lines; the command prints one.
