@@ -58,3 +58,9 @@ def second_board_member(db):
 @pytest.fixture
 def audiences(db):
     return factories.standard_audiences()
+
+
+@pytest.fixture
+def approved(article, editor, board_member):
+    """The test's `article` (each test module makes its own), submitted and approved."""
+    return factories.approve(article, editor=editor, board_member=board_member)

@@ -136,6 +136,7 @@ def save_as(user, article, **changes):
         setattr(article, name, value)
     with reversion.create_revision():
         reversion.set_user(user)
+        reversion.set_comment(f"Edited by {user.get_username()}.")
         article.save()
     return article
 

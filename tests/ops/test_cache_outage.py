@@ -104,14 +104,13 @@ def private_redis(tmp_path, settings, monkeypatch):
 
 
 @pytest.fixture
-def approved(editor, board_member, audiences):
-    article = factories.ArticleFactory(
+def article(editor, audiences):
+    return factories.ArticleFactory(
         created_by=editor,
         slug="bones",
         title="Does vitamin D help bones?",
         body="First wording.\n",
     )
-    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 def approve_new_wording(article, editor, board_member, wording, capture):

@@ -50,13 +50,12 @@ def other_server():
 
 
 @pytest.fixture
-def approved(editor, board_member, audiences):
-    article = factories.ArticleFactory(
+def article(editor, audiences):
+    return factories.ArticleFactory(
         created_by=editor,
         slug="bones",
         body="Shared fact.\n\n::: audience clinician\nWords for clinicians.\n:::\n",
     )
-    return factories.approve(article, editor=editor, board_member=board_member)
 
 
 def commit_elsewhere(redis_cache, other_server, token):

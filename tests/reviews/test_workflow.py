@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
+from tests.factories import save_as
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -37,17 +38,6 @@ def submitted(article, editor):
 @pytest.fixture
 def under_review(submitted, board_member):
     return workflow.start_review(submitted, by=board_member)
-
-
-def save_as(user, article, **changes):
-    """Save the article the way every write path does: inside a revision naming the user."""
-    for name, value in changes.items():
-        setattr(article, name, value)
-    with reversion.create_revision():
-        reversion.set_user(user)
-        reversion.set_comment("Edited in a test.")
-        article.save()
-    return article
 
 
 def events(review_round):

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from articles.readability import is_flagged, plain_text, readability
 from tests import factories
+from tests.clients import logged_in
 
 LONG_WORDS = (
     "Pharmacological supplementation with cholecalciferol demonstrates considerable "
@@ -85,11 +86,6 @@ def change_url(article):
 
 def checks_url(article):
     return reverse("admin:articles_article_checks", args=[article.pk])
-
-
-def logged_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def panel(response):

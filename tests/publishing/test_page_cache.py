@@ -32,11 +32,6 @@ def article(editor, audiences):
 
 
 @pytest.fixture
-def approved(article, editor, board_member):
-    return factories.approve(article, editor=editor, board_member=board_member)
-
-
-@pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """Run a block's commit callbacks at its end, as committing its transaction would."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
@@ -13,6 +12,7 @@ from reversion.models import Version
 from articles.models import Article, Question
 from articles.questions import question_title
 from tests import factories
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ def ask(article, text, *, status=Question.Status.NEW, days_ago=0, audience="pati
         status=status,
         created_at=timezone.now() - datetime.timedelta(days=days_ago),
     )
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def run_action(client, action, questions, **extra):

@@ -5,7 +5,6 @@ with the editor's own text kept in the form and a diff of the other editor's cha
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
@@ -14,6 +13,7 @@ from reviews import workflow
 from reviews.models import ReviewRound, State
 from tests import factories
 from tests.admin_forms import change_form_data
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +25,6 @@ def article(editor, audiences):
     return factories.ArticleFactory(
         created_by=editor, slug="bones", title="Does calcium help bones?", body=BODY
     )
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def change_url(article):

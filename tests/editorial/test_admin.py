@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-import reversion
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -16,6 +15,8 @@ from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
 from tests.admin_forms import change_form_data
+from tests.clients import logged_in
+from tests.factories import save_as
 
 pytestmark = pytest.mark.django_db
 
@@ -62,22 +63,6 @@ def approved(under_review, board_member):
 @pytest.fixture
 def superuser(db):
     return factories.UserFactory(superuser=True, username="root")
-
-
-def save_as(user, article, **changes):
-    """Save the article the way every write path does: inside a revision naming the user."""
-    for name, value in changes.items():
-        setattr(article, name, value)
-    with reversion.create_revision():
-        reversion.set_user(user)
-        reversion.set_comment(f"Edited by {user.username}.")
-        article.save()
-    return article
-
-
-def logged_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def change_url(article):

@@ -30,11 +30,6 @@ def article(editor, audiences):
     )
 
 
-@pytest.fixture
-def approved(article, editor, board_member):
-    return factories.approve(article, editor=editor, board_member=board_member)
-
-
 def test_healthz_answers_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
