@@ -168,7 +168,7 @@ class Disclaimer(models.Model):
         return self.name
 
 
-class Page(models.Model):
+class SitePage(models.Model):
     """A site page editable in the admin, such as the editorial policy."""
 
     slug = models.SlugField(max_length=100, unique=True)
@@ -178,6 +178,7 @@ class Page(models.Model):
 
     class Meta:
         ordering = ["title"]
+        verbose_name = "site page"
 
     def __str__(self):
         return self.title
@@ -207,4 +208,4 @@ class Question(models.Model):
 reversion.register(Article, follow=["topics"])
 reversion.register(Topic)
 reversion.register(Disclaimer)
-reversion.register(Page)
+reversion.register(SitePage)

@@ -48,7 +48,7 @@ def preview_context(snapshot, rendered, audience_slug):
     }
 
 
-def live_round(article_id):
+def last_approved_round(article_id):
     return (
         ReviewRound.objects.filter(article_id=article_id, state=State.APPROVED)
         .order_by("-number")

@@ -57,7 +57,7 @@ def page_key(slug, audience):
 
 
 @dataclass(frozen=True)
-class Page:
+class CachedPage:
     etag: str  # a digest of the HTML
     last_modified: float  # a POSIX timestamp
     audience: str  # the audience it is written for (never DEFAULT_AUDIENCE)
@@ -75,7 +75,7 @@ class Lookup:
     slug: str
     audience: str
     tokens: tuple  # (site token, article token), read before the page's data is read
-    page: Page | None
+    page: CachedPage | None
 
     def store(self, page):
         """Cache `page` for this request's audience under the looked-up tokens."""
@@ -294,7 +294,7 @@ class LocalCopy:
         self.listener = listener
         self.full_key = full_key  # the cache's own name for a key (its prefix and version)
         self._tokens = {}  # full key -> (token, when read)
-        self._pages = OrderedDict()  # page key -> (tokens, Page), least recently used first
+        self._pages = OrderedDict()  # page key -> (tokens, CachedPage), least recently used first
         self._lock = threading.Lock()  # threads of one process share the copy
 
     def sync(self):

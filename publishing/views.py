@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from articles.models import Article, Page, Question, Topic
+from articles.models import Article, Question, SitePage, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
 from publishing import pagecache
@@ -109,8 +109,9 @@ def published_in_topic():
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
     rounds = listed_rounds().filter(article__topics=topic).order_by("-decided_at", "-pk")
-    page = Paginator(rounds, TOPIC_PAGE_SIZE).get_page(request.GET.get("page"))
-    response = render(request, "publishing/topic_detail.html", {"topic": topic, "page": page})
+    page_obj = Paginator(rounds, TOPIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"topic": topic, "page_obj": page_obj}
+    response = render(request, "publishing/topic_detail.html", context)
     return public_cache_headers(request, response)
 
 
@@ -151,7 +152,7 @@ def render_and_cache_page(request, found):
     if page_data is None:
         raise Http404("No published article has that address.")
     html = render_article_page(request, page_data).encode()
-    page = pagecache.Page(
+    page = pagecache.CachedPage(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
         last_modified=page_data.last_updated.timestamp(),
         audience=page_data.audience,
@@ -220,19 +221,19 @@ def question_fields(audience):
 def search(request):
     text = request.GET.get("q", "")
     results = listed_rounds().search(text) if text.strip() else ReviewRound.objects.none()
-    page = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"q": text[:200], "page": page, "more_than": MAX_RANKED}
+    page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"q": text[:200], "page_obj": page_obj, "more_than": MAX_RANKED}
     response = render(request, "publishing/search.html", context)
     return public_cache_headers(request, response)
 
 
 @require_safe
 def editorial_policy(request):
-    policy = get_object_or_404(Page, slug="editorial-policy")
+    policy = get_object_or_404(SitePage, slug="editorial-policy")
     response = render(
         request,
-        "publishing/page_detail.html",
-        {"page": policy, "body_html": render_markdown(policy.body)},
+        "publishing/sitepage_detail.html",
+        {"site_page": policy, "body_html": render_markdown(policy.body)},
     )
     return public_cache_headers(request, response)
 

@@ -72,21 +72,21 @@ class ReviewRoundQuerySet(models.QuerySet):
         """Rounds the board still has to decide, oldest submission first."""
         return self.open().order_by("submitted_at", "pk")
 
-    def visible(self):
+    def publishable(self):
         """Rounds a reader may be shown: approved ones, and open ones of articles that allow it."""
         return self.filter(
             Q(state=State.APPROVED)
             | Q(state__in=OPEN_STATES, article__allow_pending_publication=True)
         )
 
-    def newest_visible(self):
+    def newest_publishable(self):
         """Per article, the newest round a reader may be shown: the one to publish.
 
         The rule reviews.workflow.mark_published applies to decide which round `is_published`
         marks; it scans every round of the article, so readers' pages use published() instead.
         """
         newest = (
-            ReviewRound.objects.visible()
+            ReviewRound.objects.publishable()
             .filter(article=OuterRef("article"))
             .order_by("-submitted_at", "-pk")
             .values("pk")[:1]

@@ -317,12 +317,12 @@ def publish(article, *, previous_slug=None):
 
 def mark_published(rounds):
     """Of the rounds in the queryset `rounds`, mark the newest visible one of each article as
-    published and every other one as not (ReviewRound.objects.newest_visible is the rule).
+    published and every other one as not (ReviewRound.objects.newest_publishable is the rule).
 
     publish() calls it for one article inside each change; the benchmark's bulk seeding calls
     it for many articles at once. Call it inside a transaction.
     """
-    newest = rounds.newest_visible().values("pk")
+    newest = rounds.newest_publishable().values("pk")
     # Unmark before marking: at most one round per article may be published at any moment.
     rounds.filter(is_published=True).exclude(pk__in=newest).update(is_published=False)
     rounds.filter(is_published=False, pk__in=newest).update(is_published=True)

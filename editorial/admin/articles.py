@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from articles.models import Article, Audience, Disclaimer, Page, Question, Topic
+from articles.models import Article, Audience, Disclaimer, Question, SitePage, Topic
 from articles.questions import question_to_draft
 from editorial.admin.base import object_urls
 from editorial.checks import writing_checks
@@ -103,12 +103,12 @@ class ArticleAdmin(VersionAdmin):
         super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        live_edit_version = (extra_context or {}).get("live_edit_version")
-        if object_id is not None and live_edit_version is not None:
+        current_edit_version = (extra_context or {}).get("current_edit_version")
+        if object_id is not None and current_edit_version is not None:
             # A revert: reversion has just restored the old row, its edit_version included.
-            # Put the live number back, so the revert is checked against the newest save like
+            # Put the current number back, so the revert is checked against the newest save like
             # any other and the number never goes down.
-            Article.objects.filter(pk=object_id).update(edit_version=live_edit_version)
+            Article.objects.filter(pk=object_id).update(edit_version=current_edit_version)
         response = super().changeform_view(request, object_id, form_url, extra_context)
         form = getattr(response, "context_data", {}).get("adminform")
         conflict = form and form.form.edit_conflict
@@ -122,7 +122,7 @@ class ArticleAdmin(VersionAdmin):
         with transaction.atomic():
             # Read before reversion restores the old row over it, and locked until the revert
             # is saved or rolled back, so no save can slip in between.
-            live_edit_version = (
+            current_edit_version = (
                 Article.objects.select_for_update()
                 .filter(pk=object_id)
                 .values_list("edit_version", flat=True)
@@ -130,7 +130,7 @@ class ArticleAdmin(VersionAdmin):
                 if str(object_id).isdigit()
                 else None
             )
-            extra_context = {**(extra_context or {}), "live_edit_version": live_edit_version}
+            extra_context = {**(extra_context or {}), "current_edit_version": current_edit_version}
             return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
@@ -188,7 +188,7 @@ class ArticleAdmin(VersionAdmin):
         return {
             "review_rounds": rounds,
             "open_round": open_round,
-            "live_round": next((r for r in rounds if r.state == State.APPROVED), None),
+            "last_approved_round": next((r for r in rounds if r.state == State.APPROVED), None),
             "latest_state_badge": state_badge(rounds[0].state if rounds else None),
             "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
             "draft_problems": problems,
@@ -415,8 +415,8 @@ class DisclaimerAdmin(VersionAdmin):
     filter_horizontal = ["audiences"]
 
 
-@admin.register(Page)
-class PageAdmin(VersionAdmin):
+@admin.register(SitePage)
+class SitePageAdmin(VersionAdmin):
     list_display = ["title", "slug", "updated_at"]
     prepopulated_fields = {"slug": ["title"]}
 

@@ -1,5 +1,5 @@
 """The board's side of the desk: the review queue, each round with its preview and its
-comparison with the live round, the read-only audit trail, and the board members.
+comparison with the last approved round, the read-only audit trail, and the board members.
 
 Views here parse input and call reviews.workflow; the rules live there.
 """
@@ -16,7 +16,7 @@ from editorial.admin.base import ReadOnlyAdmin, object_urls
 from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
-    live_round,
+    last_approved_round,
     preview_context,
     state_badge,
 )
@@ -142,7 +142,7 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
                 self,
                 ("workflow/<str:action>/", self.workflow_view, "workflow"),
                 ("preview/", self.preview_view, "preview"),
-                ("compare-live/", self.compare_live_view, "compare_live"),
+                ("compare-approved/", self.compare_approved_view, "compare_approved"),
             ),
             *super().get_urls(),
         ]
@@ -204,17 +204,20 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "admin/reviews/preview.html", context)
 
-    def compare_live_view(self, request, object_id):
+    def compare_approved_view(self, request, object_id):
         review_round = self.get_round(request, object_id)
-        live = live_round(review_round.article_id)
-        if live is None or live.pk == review_round.pk:
+        approved = last_approved_round(review_round.article_id)
+        if approved is None or approved.pk == review_round.pk:
             old_texts, old_label = diffs.snapshot_texts(review_round.snapshot), "itself"
-            messages.info(request, "There is no other live round to compare with.")
+            messages.info(request, "There is no earlier approved round to compare with.")
         else:
-            old_texts, old_label = diffs.snapshot_texts(live.snapshot), f"live round {live.number}"
+            old_texts, old_label = (
+                diffs.snapshot_texts(approved.snapshot),
+                f"approved round {approved.number}",
+            )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Round {review_round.number} against the live version",
+            "title": f"Round {review_round.number} against the last approved round",
             "opts": self.model._meta,
             "original": review_round,
             "old_label": old_label,

@@ -910,23 +910,25 @@ def test_compare_with_live_shows_what_a_new_round_changes(
     save_as(editor, article, summary="Usually no.", body=BODY.replace("doctor", "nurse"))
     newer = workflow.submit(article, by=editor)
     page = logged_in(client, editor).get(change_url(article)).content.decode()
-    compare_live = reverse("admin:reviews_reviewround_compare_live", args=[newer.pk])
-    assert f'href="{compare_live}"' in page
-    response = client.get(compare_live)
+    compare_approved = reverse("admin:reviews_reviewround_compare_approved", args=[newer.pk])
+    assert f'href="{compare_approved}"' in page
+    response = client.get(compare_approved)
     assert response.status_code == 200
     diffs = {diff.label: diff for diff in response.context["field_diffs"]}
     assert [label for label, diff in diffs.items() if diff.changed] == ["Summary", "Body"]
     page = response.content.decode()
-    assert "live round 1" in page
+    assert "approved round 1" in page
     assert "Usually <del>yes.</del><ins>no.</ins>" in page
     assert "Ask your <del>doctor.</del><ins>nurse.</ins>" in page
 
 
-def test_compare_with_live_when_there_is_no_other_live_round_says_so(client, editor, submitted):
-    url = reverse("admin:reviews_reviewround_compare_live", args=[submitted.pk])
+def test_compare_with_last_approved_when_there_is_no_earlier_approved_round_says_so(
+    client, editor, submitted
+):
+    url = reverse("admin:reviews_reviewround_compare_approved", args=[submitted.pk])
     response = logged_in(client, editor).get(url)
     assert response.status_code == 200
-    assert message_texts(response) == ["There is no other live round to compare with."]
+    assert message_texts(response) == ["There is no earlier approved round to compare with."]
     assert not any(diff.changed for diff in response.context["field_diffs"])
 
 

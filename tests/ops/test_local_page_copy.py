@@ -145,7 +145,7 @@ def test_a_page_rendered_before_another_servers_change_is_not_kept(
 ):
     slow = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)  # tokens read, then a render
     commit_elsewhere(redis_cache, other_server, "newer")
-    slow.store(pagecache.Page(etag='"x"', last_modified=0, audience="patient", html=b"stale"))
+    slow.store(pagecache.CachedPage(etag='"x"', last_modified=0, audience="patient", html=b"stale"))
     assert pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE).page is None
     assert client.get(URL).content != b"stale"
 

@@ -123,7 +123,7 @@ def test_a_page_rendered_from_data_read_before_a_change_is_never_served_after_it
 ):
     # A slow reader looks up the cache and reads the old round from the database...
     slow = pagecache.lookup("bones", pagecache.DEFAULT_AUDIENCE)
-    old_page = pagecache.Page(etag='"old"', last_modified=0, audience="patient", html=b"old")
+    old_page = pagecache.CachedPage(etag='"old"', last_modified=0, audience="patient", html=b"old")
     # ...meanwhile a newer round is approved and committed...
     edit(article, editor, summary="A second take.")
     review_round = workflow.submit(article, by=editor)

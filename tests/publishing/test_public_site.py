@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import set_script_prefix
 
-from articles.models import Page, Question
+from articles.models import Question, SitePage
 from publishing.context_processors import site_links
 from reviews import workflow
 from tests import factories
@@ -327,7 +327,7 @@ def test_board_page_lists_active_members_with_conflicts(client, board_member):
 
 
 def test_editorial_policy_page_renders_sanitised_markdown(client, db):
-    Page.objects.create(
+    SitePage.objects.create(
         slug="editorial-policy", title="Editorial policy", body="We **review**.<script>x</script>"
     )
     page = client.get("/editorial-policy/").content.decode()
@@ -455,7 +455,7 @@ LAYOUT_LINKS = [
     ],
 )
 def test_every_page_of_the_layout_links_to_the_site_sections(client, approved, url):
-    Page.objects.get_or_create(
+    SitePage.objects.get_or_create(
         slug="editorial-policy", defaults={"title": "Editorial policy", "body": "We review."}
     )
     cache.clear()

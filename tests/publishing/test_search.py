@@ -24,7 +24,7 @@ def publish(editor, board_member, slug, title, summary="A summary.", body="A bod
 def results(client, query, **params):
     response = client.get("/search/", {"q": query, **params})
     assert response.status_code == 200
-    return [r.article.slug for r in response.context["page"].object_list]
+    return [r.article.slug for r in response.context["page_obj"].object_list]
 
 
 @pytest.fixture

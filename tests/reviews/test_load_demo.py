@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from reversion.models import Revision, Version
 
-from articles.models import Article, Audience, Disclaimer, Page
+from articles.models import Article, Audience, Disclaimer, SitePage
 from references.models import Reference
 from reviews.management.commands import load_demo
 from reviews.models import BoardMember, ReviewEvent, ReviewRound, State
@@ -139,7 +139,7 @@ def test_load_demo_creates_disclaimers_for_clinicians_and_for_everyone_else(demo
 
 
 def test_load_demo_creates_the_editorial_policy_page(demo):
-    page = Page.objects.get(slug="editorial-policy")
+    page = SitePage.objects.get(slug="editorial-policy")
 
     assert page.title == "Editorial policy"
     assert Version.objects.get_for_object(page).exists()

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 from django.test import Client
 
-from articles.models import Disclaimer, Page, Question
+from articles.models import Disclaimer, Question, SitePage
 from reviews import workflow
 from tests import factories
 from tests.security.payloads import FORBIDDEN_SCHEMES, FORBIDDEN_TAGS, PAYLOADS, URL_ATTRIBUTES
@@ -122,7 +122,7 @@ class HostileSite:
         self.articles, self.rounds, self.members = [], [], []
         for index, payload in enumerate(self.payloads):
             self._publish(index, payload)
-        Page.objects.update_or_create(
+        SitePage.objects.update_or_create(
             slug="editorial-policy",
             defaults={"title": "Editorial policy", "body": "\n\n".join(self.payloads)},
         )

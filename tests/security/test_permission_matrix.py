@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 
-from articles.models import Page, Question
+from articles.models import Question, SitePage
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
@@ -50,7 +50,7 @@ class World:
         }
         ed, bea, bob = (self.users[name] for name in ("editor", "board", "board_editor"))
         self.topic = factories.TopicFactory(slug="bones", name="Bones")
-        Page.objects.create(slug="editorial-policy", title="Editorial policy", body="Policy.")
+        SitePage.objects.create(slug="editorial-policy", title="Editorial policy", body="Policy.")
 
         def article(slug, text, **extra):
             created = factories.ArticleFactory(

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from articles.models import Article, Audience, Disclaimer, Page, Topic
+from articles.models import Article, Audience, Disclaimer, SitePage, Topic
 from references.models import Reference
 from reviews import workflow
 from reviews.models import BoardMember
@@ -176,12 +176,12 @@ class Command(BaseCommand):
                     )
 
     def load_policy(self, data, editor):
-        if Page.objects.filter(slug="editorial-policy").exists():
+        if SitePage.objects.filter(slug="editorial-policy").exists():
             return
         with reversion.create_revision():
             reversion.set_user(editor)
             reversion.set_comment("Loaded by load_demo.")
-            Page.objects.create(slug="editorial-policy", title=data["title"], body=data["body"])
+            SitePage.objects.create(slug="editorial-policy", title=data["title"], body=data["body"])
 
     def load_references(self, rows, editor):
         fields = ("kind", "title", "container", "year", "volume", "issue", "pages", "doi", "pmid")
