@@ -11,8 +11,6 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-from references.citations import format_reference_text
-
 # Words and the white space between them are separate tokens, so a diff keeps line breaks.
 TOKEN_RE = re.compile(r"\s+|[^\s]+")
 
@@ -41,14 +39,54 @@ def word_diff(old, new):
     return mark_safe("".join(parts))
 
 
+# Each field of a frozen reference (Reference.as_data()) that a reader sees or follows, in the
+# order the compare page lists them. Fields not named here are listed after these, by name, so
+# a field added to as_data() later is compared too rather than silently left out.
+REFERENCE_FIELDS = [
+    ("kind_label", "Kind"),
+    ("title", "Title"),
+    ("authors", "Authors"),
+    ("container", "Journal or publisher"),
+    ("year", "Year"),
+    ("volume", "Volume"),
+    ("issue", "Issue"),
+    ("pages", "Pages"),
+    ("doi", "DOI"),
+    ("pmid", "PMID"),
+    ("url", "URL"),
+]
+# "key" heads the block; "kind" is shown by its label (and stands in when the label is missing).
+_NOT_LISTED = {"key", "kind"} | {field for field, _label in REFERENCE_FIELDS}
+
+
 def references_text(references):
-    """One line per reference, sorted by key, for diffing reference data."""
-    return "\n".join(
-        f"[@{key}] {format_reference_text(data)}"
-        + (f" doi:{data['doi']}" if data.get("doi") else "")
-        + (f" PMID:{data['pmid']}" if data.get("pmid") else "")
-        for key, data in sorted(references.items())
-    )
+    """The reference data as text for diffing: a block per reference, sorted by key, with one
+    line per non-empty field (every author, every identifier), so that a change to any field a
+    reader sees or follows shows on the compare page."""
+    return "".join(_reference_block(key, data) for key, data in sorted(references.items()))
+
+
+def _reference_block(key, data):
+    data = {**data, "kind_label": data.get("kind_label") or data.get("kind")}
+    fields = [
+        *REFERENCE_FIELDS,
+        *((name, name) for name in sorted(data) if name not in _NOT_LISTED),
+    ]
+    lines = [f"[@{key}]\n"]
+    for name, label in fields:
+        value = _field_text(data.get(name))
+        if value:
+            lines.append(f"  {label}: {value}\n")
+    return "".join(lines)
+
+
+def _field_text(value):
+    """A field on one line: a list joined by commas, inner white space collapsed."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(text for text in (_field_text(item) for item in value) if text)
+    return " ".join(str(value).split())
 
 
 def compare_texts(old, new):

@@ -1,5 +1,9 @@
 """Word-level diffs of article text: pure functions, no database."""
 
+import re
+
+import pytest
+
 from reviews.diffs import compare_texts, references_text, snapshot_texts, word_diff
 
 FIELDS = {
@@ -107,8 +111,65 @@ def test_snapshot_texts_include_reference_data_so_a_changed_reference_shows():
     }
     old_texts, new_texts = snapshot_texts(snapshot), snapshot_texts(newer)
     assert old_texts["evidence_note"] == ""
-    assert "doi:10.1000/xyz" in references_text(snapshot["references"])
+    assert "DOI: 10.1000/xyz" in references_text(snapshot["references"])
     result = {diff.label: diff for diff in compare_texts(old_texts, new_texts)}
     assert result["References"].changed
-    assert "<del>doi:10.1000/xyz</del><ins>doi:10.1000/abc</ins>" in result["References"].html
+    assert "DOI: <del>10.1000/xyz</del><ins>10.1000/abc</ins>" in result["References"].html
     assert not result["Body"].changed
+
+
+# A frozen reference as Reference.as_data() writes it, every field filled in.
+FULL_REFERENCE = {
+    "key": "trial-2024",
+    "kind": "randomised_trial",
+    "kind_label": "Randomised trial",
+    "title": "Vitamin D and falls",
+    "authors": ["Smith JA", "Doe B", "Roe C", "Poe D", "Moe E", "Low F", "Kay G"],
+    "container": "Bone Journal",
+    "year": 2024,
+    "volume": "12",
+    "issue": "3",
+    "pages": "45-67",
+    "doi": "10.1000/xyz",
+    "pmid": "12345",
+    "url": "https://example.org/trial",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "new_value"),
+    [
+        ({"url": "https://example.org/trial-v2"}, "https://example.org/trial-v2"),
+        ({"doi": "10.1000/abc"}, "10.1000/abc"),
+        ({"pmid": "67890"}, "67890"),
+        ({"title": "Vitamin D and fractures"}, "fractures"),
+        # The seventh author: the AMA citation shortens the list to three and "et al".
+        ({"authors": [*FULL_REFERENCE["authors"][:6], "Kim H"]}, "Kim H"),
+        ({"container": "Falls Journal"}, "Falls"),
+        ({"year": 2025}, "2025"),
+        ({"volume": "13"}, "13"),
+        ({"issue": "4"}, "4"),
+        ({"pages": "45-68"}, "45-68"),
+        ({"kind": "cohort_study", "kind_label": "Cohort study"}, "Cohort study"),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
+)
+def test_compare_shows_a_change_to_any_field_a_reader_sees_or_follows(changes, new_value):
+    snapshot = {
+        "article": {"title": "Q?", "summary": "S.", "body": "B [@trial-2024].", "id": 1},
+        "references": {"trial-2024": FULL_REFERENCE},
+    }
+    newer = {**snapshot, "references": {"trial-2024": {**FULL_REFERENCE, **changes}}}
+    result = {
+        diff.label: diff for diff in compare_texts(snapshot_texts(snapshot), snapshot_texts(newer))
+    }
+    assert result["References"].changed
+    inserted = re.findall(r"<ins>(.*?)</ins>", result["References"].html, re.S)
+    assert all(any(word in part for part in inserted) for word in new_value.split())
+
+
+def test_references_text_names_every_identifier_of_a_reference():
+    text = references_text({"trial-2024": FULL_REFERENCE})
+    for value in ["https://example.org/trial", "10.1000/xyz", "12345", "Randomised trial"]:
+        assert value in text
+    assert "Kay G" in text
