@@ -19,10 +19,10 @@ from html import escape
 from django.utils.safestring import mark_safe
 
 # Units of difflib search (one per candidate match it looks at) that one text_diff, or one
-# compare_texts for all its fields, may spend: about 0.4 s on the development machine. A
-# 200,000-character body with 80% of the words in every paragraph rewritten needs 1,000,000.
+# compare_texts for all its fields, may spend: about 0.3 s on the development machine. A
+# 200,000-character body with half the words of every paragraph rewritten needs 770,000.
 # bench/diff_worst_case.py times the worst cases; docs/performance.md has the figures.
-WORK_LIMIT = 1_500_000
+WORK_LIMIT = 1_000_000
 
 COARSE_NOTICE = (
     "This field changed too much to compare word by word in reasonable time: "
