@@ -6,14 +6,10 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from config import bench, health
-from config.throttle import ThrottledAdminAuthenticationForm
 from publishing.sitemaps import SITEMAPS
 
 # A lost database connection anywhere in a request answers 503, not 500 (config/middleware.py).
 handler500 = "config.middleware.server_error"
-
-# Refuse sign-in attempts after repeated failures (config/throttle.py).
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

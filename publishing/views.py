@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 from articles.models import Article, Page, Question, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
+from config.clients import client_address
 from publishing import pagecache
 from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
@@ -49,7 +50,7 @@ CONDITIONAL_HEADERS = (
 SEARCH_PAGE_SIZE = 10
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
-QUESTION_LIMIT = 5  # questions per address per hour
+QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
 STEPS = [
     (State.SUBMITTED, "Submitted"),
     (State.UNDER_REVIEW, "Under review"),
@@ -255,8 +256,7 @@ def article_api(request, slug):
 def ask_question(request, slug):
     review_round = published_round_or_404(slug)
     form = QuestionForm(request.POST)
-    address = request.META.get("REMOTE_ADDR", "unknown")
-    rate_key = f"vetted:questions:{address}"
+    rate_key = f"vetted:questions:{client_address(request) or 'unknown'}"
     if form.is_valid() and not form.cleaned_data["website"]:
         if asked_too_often(rate_key):
             return render(
