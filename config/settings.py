@@ -224,6 +224,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
 AXES_USERNAME_CALLABLE = "config.signin.account_key"
 AXES_LOCKOUT_CALLABLE = "config.signin.lockout_response"
+# After signing in (or when the page asked for is refused as off-site), go to the admin.
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

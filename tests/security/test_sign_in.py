@@ -1,5 +1,5 @@
 """Admin sign-in: throttled per (account, client) by django-axes (config/signin.py), with the
-client found through trusted proxies (config/clients.py)."""
+client found through trusted proxies (config/clients.py), and where sign-in leads."""
 
 from datetime import timedelta
 
@@ -177,3 +177,22 @@ def test_sign_in_fails_closed_when_the_failure_count_cannot_be_read(staff, monke
     assert response.status_code == 503
     assert "temporarily unavailable" in response.text
     assert not signed_in(client)
+
+
+# --- Where sign-in leads (issue 13, item 13a) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "refused", ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)"]
+)
+def test_a_refused_next_page_after_signing_in_leads_to_the_admin(staff, refused):
+    response = sign_in(Client(), "ed", PASSWORD, next=refused)
+
+    assert response.status_code == 302
+    assert response.url == "/admin/"
+
+
+def test_an_allowed_next_page_after_signing_in_is_kept(staff):
+    response = sign_in(Client(), "ed", PASSWORD, next="/admin/articles/")
+
+    assert response.url == "/admin/articles/"
