@@ -263,6 +263,31 @@ def test_anonymous_readers_get_public_cache_headers(client, approved, editor):
     assert "private" in client.get("/articles/bones/")["Cache-Control"]
 
 
+@pytest.mark.parametrize("path", ["/feed/", "/sitemap.xml", "/advisory-board/"])
+def test_the_feed_sitemap_and_board_send_the_public_cache_headers_of_every_public_page(
+    client, approved, editor, path
+):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert "Cookie" in response["Vary"]
+    client.force_login(editor)
+    assert client.get(path)["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/articles/never-existed/"])
+def test_a_missing_page_is_cached_publicly_but_briefly(client, editor, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert "Cookie" in response["Vary"]
+    client.force_login(editor)
+    assert "private" in client.get(path)["Cache-Control"]
+
+
 def test_a_new_approval_shows_at_once_despite_the_page_cache(
     client, approved, article, editor, board_member, django_capture_on_commit_callbacks
 ):
