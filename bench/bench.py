@@ -5,6 +5,7 @@ persistent connections, Redis), each serving a baseline view — a constant body
 page's size that touches neither database nor cache — next to the pages measured:
 
   vetted          Vetted with its page cache warm in Redis (the production setting)
+  vetted-nocopy   the same with PAGE_LOCAL_COPY off: every hit asks Redis (no per-process copy)
   vetted-nocache  Vetted with CACHE_URL=dummy://, so every request renders the page
   wagtail         Wagtail 8 (bench/.peer-venv) serving the same text, uncached
   wagtail-cache   the same with Django's whole-site cache middleware in Redis
@@ -262,6 +263,11 @@ def start_servers(run, vetted_url, peer_url):
         CACHE_KEY_PREFIX=run.cache_prefix(5, "vetted"),
     )
     servers["vetted"] = lib.Server("vetted", gunicorn, "config.wsgi", warm, log_dir=log_dir)
+    # The same, without each process's own copy of pages: every hit asks Redis.
+    shared = {**warm, "PAGE_LOCAL_COPY": "0"}
+    servers["vetted-nocopy"] = lib.Server(
+        "vetted-nocopy", gunicorn, "config.wsgi", shared, log_dir=log_dir
+    )
     servers["vetted-nocache"] = lib.Server(
         "vetted-nocache", gunicorn, "config.wsgi", vetted_env(run, vetted_url), log_dir=log_dir
     )
@@ -584,6 +590,7 @@ def report(args, sizes, table, summary, memory, profiles, versions, started):
     ]
     labels = {
         "vetted": "Vetted, page cache warm (Redis)",
+        "vetted-nocopy": "Vetted, page cache warm, no per-process copy (one Redis read a hit)",
         "vetted-nocache": "Vetted, cache off (every request renders)",
         "wagtail": "Wagtail peer, uncached",
         "wagtail-cache": "Wagtail peer, Django whole-site cache (Redis)",

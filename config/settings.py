@@ -208,6 +208,9 @@ CACHES = {"default": cache_from_url(env_url("CACHE_URL", "locmem://"))}
 
 # Serve the benchmark's baseline view (config/bench.py); bench/ turns it on for its own servers.
 BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
+# Each process keeps its own copy of recently served pages, kept honest by Redis's change
+# reports (publishing.pagecache.LocalCopy). Off: every hit asks Redis (make bench measures both).
+PAGE_LOCAL_COPY = env_bool("PAGE_LOCAL_COPY", default=True)
 
 # Sign-in throttling (django-axes; config/signin.py): 5 failures for one account from one client
 # lock that pair for 15 minutes, counted in the database. The client is config.clients'.

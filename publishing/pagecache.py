@@ -32,6 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import transaction
 from django.utils.http import http_date
@@ -348,13 +349,14 @@ _copies_lock = threading.Lock()
 
 
 def local_copy():
-    """This process's LocalCopy, or None when the cache cannot report changes (not Redis).
+    """This process's LocalCopy, or None when the cache cannot report changes (not Redis) or
+    the copy is switched off (PAGE_LOCAL_COPY).
 
     One per process and cache location, shared by its threads: Django makes a cache object per
     thread, and a threaded server (runserver, live-server tests) starts a thread per request.
     """
     backend = caches["default"]
-    if not hasattr(backend, "listen"):
+    if not settings.PAGE_LOCAL_COPY or not hasattr(backend, "listen"):
         return None
     identity = backend.location_identity()
     copy = _copies.get(identity)

@@ -158,3 +158,15 @@ def test_a_redis_that_refuses_tracking_is_not_asked_again(redis_cache, caplog):
     assert listener.retry_at == math.inf
     assert listener.changes() == listener.UNAVAILABLE
     assert listener.connection is None
+
+
+def test_with_the_copy_switched_off_every_hit_asks_redis(
+    client, redis_cache, approved, other_server, settings
+):
+    settings.PAGE_LOCAL_COPY = False
+    first = client.get(URL)
+    before = reads(other_server)
+    again = client.get(URL)
+    assert reads(other_server) == before + 1  # one get_many of the tokens and the page
+    assert again.content == first.content
+    assert pagecache.local_copy() is None
