@@ -46,7 +46,14 @@ class Topic(models.Model):
 
 
 class Article(models.Model):
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text=(
+            "The article's address. A new address takes effect with the next approved round; "
+            "earlier addresses keep redirecting to it."
+        ),
+    )
     title = models.CharField(
         "question", max_length=300, help_text="The clinical question the article answers."
     )
@@ -65,15 +72,20 @@ class Article(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles_created"
     )
+    # Publication settings: like the text, they reach readers only with an approved round.
     allow_pending_publication = models.BooleanField(
         default=False,
         help_text=(
-            "Show a newer submitted version to readers, with a pending-review caution, "
-            "before the board approves it."
+            "Once a round with this setting is approved, newer submissions are shown to "
+            "readers, with a pending-review caution, before the board approves them."
         ),
     )
     review_interval_months = models.PositiveSmallIntegerField(
-        default=12, help_text="How long after an approval the next review falls due."
+        default=12,
+        help_text=(
+            "How long after an approval the next review falls due (takes effect with the "
+            "next approved round)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,33 +106,11 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="article_title_present"),
         ]
 
-    # The draft's own fields that readers' pages depend on; everything else reaches readers
-    # only through a review round's frozen snapshot.
-    PAGE_FIELDS = ("slug", "allow_pending_publication", "review_interval_months")
-
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        article = super().from_db(db, field_names, values)
-        article.remember_page_fields()
-        return article
-
-    def remember_page_fields(self):
-        """Note the page fields as they are now (as loaded, or as just saved)."""
-        self._saved_page_fields = {name: self.__dict__.get(name) for name in self.PAGE_FIELDS}
-
-    def saved_page_fields(self):
-        """The page fields as last loaded or saved, or None when unknown."""
-        return getattr(self, "_saved_page_fields", None)
-
-    def page_fields_changed(self):
-        saved = self.saved_page_fields()
-        return saved is None or any(saved[name] != getattr(self, name) for name in saved)
 
 
 class DisclaimerQuerySet(models.QuerySet):

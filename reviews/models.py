@@ -54,6 +54,10 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+# Longest notes the workflow takes (a note for the board, a decision note) and the longest
+# public "what changed" line.
+NOTE_LENGTH = 5000
+WHAT_CHANGED_LENGTH = 300
 
 
 def add_months(moment, months):
@@ -73,10 +77,21 @@ class ReviewRoundQuerySet(models.QuerySet):
         return self.open().order_by("submitted_at", "pk")
 
     def publishable(self):
-        """Rounds a reader may be shown: approved ones, and open ones of articles that allow it."""
-        return self.filter(
+        """Rounds a reader may be shown: approved ones, and an open one when the article's last
+        approved round allows pending publication and the open round keeps its address.
+
+        The board decides both when it approves: an editor's new setting or address reaches
+        readers only with an approved round.
+        """
+        last_approved = ReviewRound.objects.filter(
+            article=OuterRef("article"), state=State.APPROVED
+        ).order_by("-decided_at", "-pk")
+        return self.annotate(
+            pending_allowed=Subquery(last_approved.values("allow_pending_publication")[:1]),
+            approved_slug=Subquery(last_approved.values("slug")[:1]),
+        ).filter(
             Q(state=State.APPROVED)
-            | Q(state__in=OPEN_STATES, article__allow_pending_publication=True)
+            | Q(state__in=OPEN_STATES, pending_allowed=True, slug=F("approved_slug"))
         )
 
     def newest_publishable(self):
@@ -120,7 +135,23 @@ class ReviewRound(models.Model):
     snapshot = models.JSONField(help_text="Title, summary, body, audiences and cited references.")
     rendered = models.JSONField(help_text="HTML rendered from the snapshot, per audience.")
     snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64)
-    note = models.TextField("change summary", blank=True)
+    note = models.TextField(
+        "note for the board",
+        blank=True,
+        max_length=NOTE_LENGTH,
+        help_text="Internal: what the board should know. Never shown to readers.",
+    )
+    what_changed = models.CharField(
+        "what changed",
+        blank=True,
+        max_length=WHAT_CHANGED_LENGTH,
+        help_text="One public line for the article's update history, approved with the round.",
+    )
+    # The draft's publication settings as submitted: like the text, they reach readers only
+    # with an approved round (see ReviewRoundQuerySet.publishable).
+    slug = models.SlugField("address", max_length=200)
+    allow_pending_publication = models.BooleanField(default=False)
+    review_interval_months = models.PositiveSmallIntegerField(default=12)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -146,8 +177,8 @@ class ReviewRound(models.Model):
     # also a weighted tsvector of title, summary and body (see reviews.search).
     search_body = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
-    # Whether readers see this round now: the article's newest visible round. Written only by
-    # reviews.workflow.publish, in the transaction that changes what is visible.
+    # Whether readers see this round now: the article's newest publishable round. Written only
+    # by reviews.workflow.mark_published, in the transaction that changes what is publishable.
     is_published = models.BooleanField(default=False, editable=False)
 
     objects = ReviewRoundQuerySet.as_manager()
@@ -172,6 +203,16 @@ class ReviewRound(models.Model):
                 condition=Q(is_published=True),
                 name="reviewround_one_published_per_article",
             ),
+            # Also the index that finds the published round at an address.
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(is_published=True),
+                name="reviewround_one_published_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_interval_months__gte=1) & Q(review_interval_months__lte=60),
+                name="reviewround_review_interval_range",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=State.values), name="reviewround_state_valid"
             ),
@@ -183,6 +224,8 @@ class ReviewRound(models.Model):
         ]
         indexes = [
             models.Index(fields=["article", "state", "submitted_at"]),
+            # Earlier addresses of an article, to redirect them (reviews.pages.current_address).
+            models.Index(fields=["slug", "state"], name="reviewround_address"),
             # The review queue's order.
             models.Index(fields=["submitted_at", "id"], name="reviewround_queue_order"),
             # The newest published rounds (home page, feeds, topic pages).

@@ -141,8 +141,8 @@ def save_as(user, article, **changes):
     return article
 
 
-def approve(article, *, editor, board_member, note=""):
+def approve(article, *, editor, board_member, note="", what_changed=""):
     """Submit `article`'s saved text, start its review and approve it; return the round."""
-    review_round = workflow.submit(article, by=editor, note=note)
+    review_round = workflow.submit(article, by=editor, note=note, what_changed=what_changed)
     workflow.start_review(review_round, by=board_member)
     return workflow.approve(review_round, by=board_member)
