@@ -852,7 +852,24 @@ def test_compare_marks_changed_words_in_title_summary_and_body(client, editor, a
     page = response.content.decode()
     assert "Does <del>calcium</del><ins>vitamin D</ins> help bones?" in page
     assert "Usually <del>yes.</del><ins>no.</ins>" in page
-    assert "Calcium<ins> really</ins> matters" in page
+    assert "Calcium <ins>really </ins>matters" in page
+
+
+def test_compare_says_when_a_field_changed_too_much_to_compare_word_by_word(
+    client, editor, article, monkeypatch
+):
+    monkeypatch.setattr("reviews.diffs.WORK_LIMIT", 0)  # as if the bodies were enormous
+    old = versions_of(article)[0]
+    save_as(
+        editor, article, body="Entirely new text.\n" + BODY.replace("Calcium", "Dietary calcium")
+    )
+    new = versions_of(article)[-1]
+
+    response = logged_in(client, editor).get(compare_url(article, old.pk, new.pk))
+
+    diffs = {diff.label: diff for diff in response.context["field_diffs"]}
+    assert diffs["Body"].coarse
+    assert diffs["Body"].notice in response.content.decode()
 
 
 def test_compare_in_either_order_shows_old_to_new(client, editor, article):

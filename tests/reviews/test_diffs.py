@@ -1,6 +1,21 @@
 """Word-level diffs of article text: pure functions, no database."""
 
-from reviews.diffs import compare_texts, references_text, snapshot_texts, word_diff
+import html
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reviews import diffs
+from reviews.diffs import (
+    COARSE_NOTICE,
+    compare_texts,
+    references_text,
+    snapshot_texts,
+    text_diff,
+    word_diff,
+)
 
 FIELDS = {
     "title": "Does vitamin D help?",
@@ -107,8 +122,193 @@ def test_snapshot_texts_include_reference_data_so_a_changed_reference_shows():
     }
     old_texts, new_texts = snapshot_texts(snapshot), snapshot_texts(newer)
     assert old_texts["evidence_note"] == ""
-    assert "doi:10.1000/xyz" in references_text(snapshot["references"])
+    assert "DOI: 10.1000/xyz" in references_text(snapshot["references"])
     result = {diff.label: diff for diff in compare_texts(old_texts, new_texts)}
     assert result["References"].changed
-    assert "<del>doi:10.1000/xyz</del><ins>doi:10.1000/abc</ins>" in result["References"].html
+    assert "DOI: <del>10.1000/xyz</del><ins>10.1000/abc</ins>" in result["References"].html
     assert not result["Body"].changed
+
+
+# A frozen reference as Reference.as_data() writes it, every field filled in.
+FULL_REFERENCE = {
+    "key": "trial-2024",
+    "kind": "randomised_trial",
+    "kind_label": "Randomised trial",
+    "title": "Vitamin D and falls",
+    "authors": ["Smith JA", "Doe B", "Roe C", "Poe D", "Moe E", "Low F", "Kay G"],
+    "container": "Bone Journal",
+    "year": 2024,
+    "volume": "12",
+    "issue": "3",
+    "pages": "45-67",
+    "doi": "10.1000/xyz",
+    "pmid": "12345",
+    "url": "https://example.org/trial",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "new_value"),
+    [
+        ({"url": "https://example.org/trial-v2"}, "https://example.org/trial-v2"),
+        ({"doi": "10.1000/abc"}, "10.1000/abc"),
+        ({"pmid": "67890"}, "67890"),
+        ({"title": "Vitamin D and fractures"}, "fractures"),
+        # The seventh author: the AMA citation shortens the list to three and "et al".
+        ({"authors": [*FULL_REFERENCE["authors"][:6], "Kim H"]}, "Kim H"),
+        ({"container": "Falls Journal"}, "Falls"),
+        ({"year": 2025}, "2025"),
+        ({"volume": "13"}, "13"),
+        ({"issue": "4"}, "4"),
+        ({"pages": "45-68"}, "45-68"),
+        ({"kind": "cohort_study", "kind_label": "Cohort study"}, "Cohort study"),
+    ],
+    ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
+)
+def test_compare_shows_a_change_to_any_field_a_reader_sees_or_follows(changes, new_value):
+    snapshot = {
+        "article": {"title": "Q?", "summary": "S.", "body": "B [@trial-2024].", "id": 1},
+        "references": {"trial-2024": FULL_REFERENCE},
+    }
+    newer = {**snapshot, "references": {"trial-2024": {**FULL_REFERENCE, **changes}}}
+    result = {
+        diff.label: diff for diff in compare_texts(snapshot_texts(snapshot), snapshot_texts(newer))
+    }
+    assert result["References"].changed
+    inserted = re.findall(r"<ins>(.*?)</ins>", result["References"].html, re.S)
+    assert all(any(word in part for part in inserted) for word in new_value.split())
+
+
+def test_references_text_names_every_identifier_of_a_reference():
+    text = references_text({"trial-2024": FULL_REFERENCE})
+    for value in ["https://example.org/trial", "10.1000/xyz", "12345", "Randomised trial"]:
+        assert value in text
+    assert "Kay G" in text
+
+
+def read(diff_html, *, leaving_out):
+    """The text a diff shows with its `leaving_out` parts ("ins" or "del") dropped.
+
+    Fails the test if a tag is nested or left open, or if any markup other than <ins> and <del>
+    is in the diff (the text in it must all have been escaped).
+    """
+    kept, inside = [], None
+    for piece in re.split(r"(</?(?:ins|del)>)", diff_html):
+        tag = re.fullmatch(r"<(/?)(ins|del)>", piece)
+        if tag:
+            closing, name = tag.groups()
+            assert (inside == name) if closing else (inside is None), diff_html
+            inside = None if closing else name
+        else:
+            assert "<" not in piece and ">" not in piece and '"' not in piece, diff_html
+            if inside != leaving_out:
+                kept.append(html.unescape(piece))
+    assert inside is None, diff_html
+    return "".join(kept)
+
+
+# Few distinct words, so that texts repeat themselves as the slow cases did, and the
+# characters that HTML escaping must handle.
+words = st.sampled_from(["a", "b", "bone", "<b>", "&amp;", '"x"', "it's", "D"])
+spaces = st.sampled_from([" ", " ", "\n", "\n\n", "  ", "\t"])
+texts = st.lists(st.tuples(words, spaces), max_size=40).map(
+    lambda pairs: "".join(word + space for word, space in pairs)
+) | st.text(max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=texts, new=texts)
+def test_a_diff_read_without_ins_is_the_old_text_and_without_del_the_new(old, new):
+    diff = text_diff(old, new)
+    assert read(diff.html, leaving_out="ins") == old
+    assert read(diff.html, leaving_out="del") == new
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=texts, new=texts, work_limit=st.integers(min_value=0, max_value=12))
+def test_a_coarse_diff_still_reads_as_the_old_and_the_new_text(old, new, work_limit):
+    diff = text_diff(old, new, work_limit=work_limit)
+    assert read(diff.html, leaving_out="ins") == old
+    assert read(diff.html, leaving_out="del") == new
+
+
+def test_the_slow_case_of_the_issue_gives_a_coarse_diff_with_a_notice():
+    old, new = "a b " * 10000, "b a " * 10000
+    (body,) = [diff for diff in compare_texts({"body": old}, {"body": new}) if diff.changed]
+    assert body.coarse
+    assert body.notice == COARSE_NOTICE
+    assert body.html == f"<del>{old}</del><ins>{new}</ins>"
+
+
+def test_past_the_work_limit_changed_lines_are_shown_whole_and_the_rest_plain():
+    old = "Keep this.\nTake <calcium> daily.\nKeep that.\n"
+    new = "Keep this.\nTake vitamin D daily.\nKeep that.\n"
+    diff = text_diff(old, new, work_limit=0)
+    assert diff.coarse
+    assert diff.html == (
+        "Keep this.\n<del>Take &lt;calcium&gt; daily.\n</del>"
+        "<ins>Take vitamin D daily.\n</ins>Keep that.\n"
+    )
+
+
+def test_the_work_limit_is_a_module_setting_that_compare_texts_obeys(monkeypatch):
+    old, new = {"summary": "Usually yes, if low."}, {"summary": "Usually no, if low."}
+    (fine,) = [diff for diff in compare_texts(old, new) if diff.changed]
+    assert not fine.coarse and fine.notice == ""
+    assert fine.html == "Usually <del>yes,</del><ins>no,</ins> if low."
+    monkeypatch.setattr(diffs, "WORK_LIMIT", 0)
+    (coarse,) = [diff for diff in compare_texts(old, new) if diff.changed]
+    assert coarse.coarse and coarse.notice == COARSE_NOTICE
+    assert coarse.html == "<del>Usually yes, if low.</del><ins>Usually no, if low.</ins>"
+
+
+def test_the_fields_of_one_compare_share_one_work_limit(monkeypatch):
+    old, new = "x y " * 30 + "x.", "y x " * 30 + "y."
+    # The least work that compares this pair word by word.
+    enough = next(
+        limit for limit in range(100_000) if not text_diff(old, new, work_limit=limit).coarse
+    )
+    monkeypatch.setattr(diffs, "WORK_LIMIT", enough)
+    result = {
+        diff.label: diff
+        for diff in compare_texts({"summary": old, "body": old}, {"summary": new, "body": new})
+    }
+    assert not result["Summary"].coarse
+    assert result["Body"].coarse
+    assert result["Body"].html == f"<del>{old}</del><ins>{new}</ins>"
+
+
+def test_added_or_removed_lines_alone_are_never_coarse():
+    old = "First.\nLast.\n"
+    diff = text_diff(old, "First.\nMiddle <i>.\nLast.\n", work_limit=0)
+    assert not diff.coarse
+    assert diff.html == "First.\n<ins>Middle &lt;i&gt;.\n</ins>Last.\n"
+    assert text_diff("First.\nMiddle.\nLast.\n", old, work_limit=0).html == (
+        "First.\n<del>Middle.\n</del>Last.\n"
+    )
+
+
+def test_unchanged_text_is_never_coarse_whatever_the_limit():
+    diff = text_diff("a b " * 100, "a b " * 100, work_limit=0)
+    assert not diff.coarse and diff.html == "a b " * 100
+
+
+def test_one_changed_word_in_a_long_repetitive_body_is_shown_as_one_word():
+    paragraph = "Take calcium and vitamin D with food.\n\n"
+    old = paragraph * 2500 + "Walk daily.\n" + paragraph * 2500
+    new = paragraph * 2500 + "Walk weekly.\n" + paragraph * 2500
+    diff = text_diff(old, new)
+    assert not diff.coarse
+    assert diff.html == (
+        paragraph * 2500 + "Walk <del>daily.</del><ins>weekly.</ins>\n" + paragraph * 2500
+    )
+
+
+def test_edits_in_every_paragraph_of_a_long_body_are_still_shown_word_by_word():
+    paragraphs = [f"Paragraph {n} says take {n % 7} tablets of calcium daily." for n in range(3000)]
+    old = "\n\n".join(paragraphs)
+    new = "\n\n".join(p.replace("daily", "weekly") for p in paragraphs)
+    diff = text_diff(old, new)
+    assert not diff.coarse
+    assert diff.html.count("<del>daily.</del><ins>weekly.</ins>") == 3000
+    assert read(diff.html, leaving_out="ins") == old

@@ -175,7 +175,7 @@ ADMIN_URLS = [
      STAFF_VIEW),
     ("round preview, changes", "get", "/admin/reviews/reviewround/{changes}/preview/",
      STAFF_VIEW),
-    ("round compare-live", "get", "/admin/reviews/reviewround/{newer}/compare-live/",
+    ("round compare-approved", "get", "/admin/reviews/reviewround/{newer}/compare-approved/",
      STAFF_VIEW),
     ("round workflow GET", "get", "/admin/reviews/reviewround/{newer}/workflow/approve/",
      (LOGIN, LOGIN, 405, 405, 405, 405)),
