@@ -6,10 +6,26 @@ frozen from it (see reviews.models.ReviewRound).
 
 import reversion
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+# What an editor types is bounded, so one field cannot slow rendering, search indexing or a
+# comparison down. The body's limit is about 30,000 words: several times the longest article an
+# editor should write.
+BODY_LENGTH = 200_000
+SUMMARY_LENGTH = 3000
+EVIDENCE_NOTE_LENGTH = 10_000
+
+
+def limited_text(length, **options):
+    """A TextField of at most `length` characters, checked by forms and by full_clean()
+    (a TextField's max_length alone is only a form's), so imports are held to it too."""
+    return models.TextField(
+        max_length=length, validators=[MaxLengthValidator(length)], **options
+    )
 
 
 class Audience(models.Model):
@@ -36,7 +52,7 @@ class Audience(models.Model):
 class Topic(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = limited_text(2000, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -57,16 +73,21 @@ class Article(models.Model):
     title = models.CharField(
         "question", max_length=300, help_text="The clinical question the article answers."
     )
-    summary = models.TextField(help_text="One plain paragraph that answers the question.")
-    body = models.TextField(
+    summary = limited_text(
+        SUMMARY_LENGTH, help_text="One plain paragraph that answers the question."
+    )
+    body = limited_text(
+        BODY_LENGTH,
         blank=True,
         help_text=(
             "Markdown. Cite with [@key] or [@key1; @key2]. Phrase a passage for some readers "
             "with a block: a line '::: audience patient caregiver', the text, then a line ':::'."
         ),
     )
-    evidence_note = models.TextField(
-        blank=True, help_text="Markdown: how strong the evidence behind the article is."
+    evidence_note = limited_text(
+        EVIDENCE_NOTE_LENGTH,
+        blank=True,
+        help_text="Markdown: how strong the evidence behind the article is.",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     created_by = models.ForeignKey(
@@ -145,7 +166,7 @@ class Disclaimer(models.Model):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.ALWAYS
     )
-    body = models.TextField(help_text="Markdown.")
+    body = limited_text(5000, help_text="Markdown.")
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -163,7 +184,7 @@ class SitePage(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
+    body = limited_text(100_000, help_text="Markdown.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from articles.models import Article, Question, SitePage, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
 from publishing import pagecache
+from publishing.addresses import absolute_url
 from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
 from publishing.structured_data import article_api_data, article_json_ld
@@ -150,7 +151,7 @@ def render_and_cache_page(request, found):
     page_data = published_page(found.slug, asked)
     if page_data is None:
         return None
-    html = render_article_page(request, page_data).encode()
+    html = render_article_page(page_data).encode()
     page = pagecache.CachedPage(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
         last_modified=page_data.last_updated.timestamp(),
@@ -175,7 +176,7 @@ def redirect_to_current_address(request, slug, *, view="articles:detail"):
     return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
-def render_article_page(request, page):
+def render_article_page(page):
     """The whole article page as HTML; the same for every reader of this round and audience.
 
     `page` is a reviews.pages.PublishedPage.
@@ -202,9 +203,9 @@ def render_article_page(request, page):
         ],
         "article_url": article_url,
         "ask_url": reverse("articles:ask", args=[page.slug]),
-        "canonical_url": request.build_absolute_uri(canonical),
+        "canonical_url": absolute_url(canonical),
         "json_ld": json.dumps(
-            article_json_ld(page, request.build_absolute_uri(article_url)),
+            article_json_ld(page, absolute_url(article_url)),
             ensure_ascii=False,
         )
         .replace("<", "\\u003c")
@@ -255,7 +256,7 @@ def article_api(request, slug):
         return public_cache_headers(
             request, redirect_to_current_address(request, slug, view="articles:api_detail")
         )
-    url = request.build_absolute_uri(reverse("articles:detail", args=[slug]))
+    url = absolute_url(reverse("articles:detail", args=[slug]))
     response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
     return public_cache_headers(request, response)
 

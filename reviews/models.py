@@ -30,9 +30,9 @@ class BoardMember(models.Model):
     )
     credentials = models.CharField(max_length=100, blank=True, help_text="e.g. 'MD, PhD'.")
     specialty = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, max_length=5000)
     conflicts = models.TextField(
-        "conflict-of-interest statement", blank=True, default="None declared."
+        "conflict-of-interest statement", blank=True, max_length=5000, default="None declared."
     )
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -169,7 +169,7 @@ class ReviewRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     # Who approved it, as readers see them, frozen at approval time.
     approver_name = models.CharField(max_length=200, blank=True)
     approver_credentials = models.CharField(max_length=100, blank=True)
@@ -267,7 +267,7 @@ class ReviewEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -104,13 +104,12 @@ def test_the_statement_reads_exactly_what_the_orm_reads(
     for_carers.audiences.set(audiences[:2])
     factories.DisclaimerFactory(body="Pending.", visibility=Disclaimer.Visibility.PENDING)
     factories.DisclaimerFactory(body="For everyone.", placement="top")
-    approve(article, editor, board_member, what_changed="First.")
     if pending:
-        article.allow_pending_publication = True
-        article.save()
-        article.body += "\nMore."
-        article.save()
-        workflow.submit(article, by=editor)
+        factories.submit_pending(
+            article, editor=editor, board_member=board_member, body=article.body + "\nMore."
+        )
+    else:
+        approve(article, editor, board_member, what_changed="First.")
 
     for every_audience in (False, True):
         statement = pages._read_in_one_statement("bones", *asked, every_audience)
@@ -192,10 +191,9 @@ def test_history_lists_every_approval_newest_first(article, editor, board_member
 
 
 def test_a_pending_round_shows_when_the_article_allows_it(article, editor, board_member):
-    approve(article, editor, board_member)
-    article.allow_pending_publication = True
-    factories.save_as(editor, article, title="Rewritten?")
-    pending = workflow.submit(article, by=editor)
+    pending = factories.submit_pending(
+        article, editor=editor, board_member=board_member, title="Rewritten?"
+    )
 
     page = published_page("bones")
 
@@ -220,9 +218,7 @@ def test_disclaimers_match_the_orm_for_every_audience(
     )
     factories.DisclaimerFactory(body="Same order, later id.", order=2)
     if pending:
-        article.allow_pending_publication = True
-        article.save()
-        workflow.submit(article, by=editor)
+        factories.submit_pending(article, editor=editor, board_member=board_member)
     else:
         approve(article, editor, board_member)
 
