@@ -22,6 +22,8 @@ install-dev: $(VENV)/.stamp-dev
 
 ## Serve the site with demo content on http://127.0.0.1:$(PORT) (SQLite unless DATABASE_URL says otherwise).
 run: export DEBUG ?= 1
+# Links in e-mails point at the port this server listens on, unless SITE_URL says otherwise.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.stamp-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo

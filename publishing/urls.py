@@ -14,6 +14,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("advisory-board/", views.board, name="board"),
     path("editorial-policy/", views.editorial_policy, name="editorial_policy"),
-    path("feed/", LatestArticlesFeed(), name="feed"),
+    path("feed/", views.cached_publicly(LatestArticlesFeed()), name="feed"),
     path("api/articles/<slug:slug>/", views.article_api, name="api_detail"),
 ]

@@ -7,7 +7,7 @@ and cached per (address, audience) in the shared cache (see publishing.pagecache
 import hashlib
 import json
 import logging
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,12 +19,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from articles.models import Article, Question, SitePage, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
+from config.clients import client_address
 from publishing import pagecache
 from publishing.addresses import absolute_url
 from publishing.context_processors import site_links
@@ -39,7 +41,8 @@ logger = logging.getLogger(__name__)
 AUDIENCE_COOKIE = "audience"
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 PUBLIC_MAX_AGE = 300
-PUBLIC_CACHE_CONTROL = f"public, max-age={PUBLIC_MAX_AGE}"
+# A missing page may be published a moment later: caches keep the 404 only briefly.
+NOT_FOUND_MAX_AGE = 60
 # Request headers that can turn a GET into a 304 or 412.
 CONDITIONAL_HEADERS = (
     "HTTP_IF_MATCH",
@@ -50,7 +53,7 @@ CONDITIONAL_HEADERS = (
 SEARCH_PAGE_SIZE = 10
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
-QUESTION_LIMIT = 5  # questions per address per hour
+QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
 STEPS = [
     (State.SUBMITTED, "Submitted"),
     (State.UNDER_REVIEW, "Under review"),
@@ -71,17 +74,33 @@ def published_round_or_404(slug):
     return review_round
 
 
-def public_cache_headers(request, response):
+def public_cache_headers(request, response, max_age=PUBLIC_MAX_AGE):
     # Without a session cookie the reader is anonymous: no need to load a user to know it.
     signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
     if signed_in:
         patch_cache_control(response, private=True, no_cache=True)
     elif "Cache-Control" in response:
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        patch_cache_control(response, public=True, max_age=max_age)
     else:
-        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        response["Cache-Control"] = f"public, max-age={max_age}"
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def cached_publicly(view):
+    """`view` with public_cache_headers: for views written elsewhere (the feed, the sitemap)."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        return public_cache_headers(request, view(request, *args, **kwargs))
+
+    return cached_view
+
+
+def page_not_found(request, exception):
+    """handler404: Django's 404 page (templates/404.html), cached briefly for anonymous readers."""
+    response = defaults.page_not_found(request, exception)
+    return public_cache_headers(request, response, max_age=NOT_FOUND_MAX_AGE)
 
 
 @require_safe
@@ -269,8 +288,7 @@ def article_api(request, slug):
 def ask_question(request, slug):
     review_round = published_round_or_404(slug)
     form = QuestionForm(request.POST)
-    address = request.META.get("REMOTE_ADDR", "unknown")
-    rate_key = f"vetted:questions:{address}"
+    rate_key = f"vetted:questions:{client_address(request) or 'unknown'}"
     if form.is_valid() and not form.cleaned_data["website"]:
         if asked_too_often(rate_key):
             return render(

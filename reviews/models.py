@@ -44,6 +44,24 @@ class BoardMember(models.Model):
         return f"{self.display_name}, {self.credentials}" if self.credentials else self.display_name
 
 
+class Revert(models.Model):
+    """A note on a revision that restored an older one (django-reversion meta data).
+
+    The admin's history views add it to every revert, so the four-eyes rule can follow
+    restored text back to the people who first wrote it (reviews.workflow.round_authors).
+    """
+
+    # Not related_name="revert": that would hide Revision.revert().
+    revision = models.OneToOneField(
+        Revision, on_delete=models.CASCADE, related_name="revert_record"
+    )
+    # PROTECT: pruning the restored revision would hide who wrote the restored text.
+    restored = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self):
+        return f"Revision {self.revision_id} restored revision {self.restored_id}"
+
+
 class State(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     UNDER_REVIEW = "under_review", "Under review"

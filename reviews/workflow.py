@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import reversion
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import CharField, Max, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from reversion.models import Version
 
@@ -303,24 +305,56 @@ def allowed_actions(review_round, user):
 
 
 def wrote_round(review_round, user):
-    """Whether `user` submitted the round or saved any version of its text since the last
-    approved round (any revision, whether made in the admin, a command or a shell)."""
-    if review_round.submitted_by_id == user.pk:
-        return True
-    last_approved = (
+    """Whether `user` submitted the round or wrote any of the text it froze (round_authors)."""
+    return review_round.submitted_by_id == user.pk or user.pk in round_authors(review_round)
+
+
+def round_authors(review_round):
+    """The ids of everyone who wrote the text `review_round` froze, for the four-eyes rule.
+
+    That is whoever saved a version of the article, or of a reference the round cites (the
+    keys of its snapshot's "references"), after the article's last approval before the round
+    and up to the round's own revision: in the admin, an import, a command or a shell. A
+    revert counts as more than its own author: the text it brought back was written by the
+    people who saved the article or those references up to the restored revision, since the
+    approval before that, and so on back through any revert among those.
+    """
+    approvals = sorted(
         ReviewRound.objects.filter(
-            article_id=review_round.article_id, state=State.APPROVED, number__lt=review_round.number
+            article_id=review_round.article_id, state=State.APPROVED
+        ).values_list("revision_id", flat=True)
+    )
+    keys = list((review_round.snapshot or {}).get("references", {}))
+    written = Q(
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=str(review_round.article_id),
+    )
+    if keys:
+        # Version.object_id is text: compare it with the ids as text, in one query.
+        cited = (
+            Reference.objects.filter(key__in=keys)
+            .annotate(text_id=Cast("pk", CharField()))
+            .values("text_id")
         )
-        .order_by("-number")
-        .values_list("revision_id", flat=True)
-        .first()
-    )
-    versions = Version.objects.get_for_object_reference(Article, review_round.article_id).filter(
-        revision__user=user, revision_id__lte=review_round.revision_id
-    )
-    if last_approved is not None:
-        versions = versions.filter(revision_id__gt=last_approved)
-    return versions.exists()
+        written |= Q(content_type=ContentType.objects.get_for_model(Reference), object_id__in=cited)
+    authors, restored, seen = set(), [review_round.revision_id], set()
+    while restored:
+        upto = restored.pop()
+        if upto in seen:
+            continue
+        seen.add(upto)
+        since = max((pk for pk in approvals if pk < upto), default=None)
+        versions = Version.objects.filter(written, revision_id__lte=upto)
+        if since is not None:
+            versions = versions.filter(revision_id__gt=since)
+        for user_id, restored_id in versions.values_list(
+            "revision__user_id", "revision__revert_record__restored_id"
+        ):
+            if user_id is not None:
+                authors.add(user_id)
+            if restored_id is not None:
+                restored.append(restored_id)
+    return authors
 
 
 def _transition(review_round, action, *, by, note="", fields=None):

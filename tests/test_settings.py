@@ -30,6 +30,7 @@ SETTINGS_VARIABLES = {
     "SECURE_HSTS_SECONDS",
     "TIME_ZONE",
     "LOG_LEVEL",
+    "TRUSTED_PROXIES",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -47,6 +48,7 @@ print(json.dumps({
     "CSRF_COOKIE_SECURE": getattr(s, "CSRF_COOKIE_SECURE", False),
     "SECURE_REDIRECT_EXEMPT": getattr(s, "SECURE_REDIRECT_EXEMPT", []),
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
 }, default=str))
 """
 
@@ -283,3 +285,28 @@ def test_a_redis_timeout_that_is_not_a_positive_number_is_refused(monkeypatch, v
     monkeypatch.setenv("REDIS_TIMEOUT", value)
     with pytest.raises(ImproperlyConfigured, match="REDIS_TIMEOUT must be a positive number"):
         cache_from_url("redis://127.0.0.1:6379/0")
+
+
+# --- TRUSTED_PROXIES (issue 13, item 7) --------------------------------------------------------
+
+
+def test_no_proxy_is_trusted_by_default():
+    assert settings_for(SECRET_KEY="x")["TRUSTED_PROXIES"] == []
+
+
+def test_trusted_proxies_are_addresses_and_cidr_ranges_separated_by_commas():
+    trusted = settings_for(
+        SECRET_KEY="x", TRUSTED_PROXIES=" 127.0.0.1, 10.0.0.0/8,,2001:db8::/32 "
+    )["TRUSTED_PROXIES"]
+
+    assert trusted == ["127.0.0.1/32", "10.0.0.0/8", "2001:db8::/32"]
+
+
+@pytest.mark.parametrize(
+    "entry", ["nginx.internal", "10.0.0.300", "10.0.0.0/33", "10.0.0.5/24", "0.0.0.0/0", "::/0"]
+)
+def test_a_trusted_proxy_that_is_not_an_address_or_range_refuses_to_start_naming_it(entry):
+    result = import_settings(SECRET_KEY="x", TRUSTED_PROXIES=f"127.0.0.1,{entry}")
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: TRUSTED_PROXIES: {entry!r}" in result.stderr

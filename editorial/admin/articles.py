@@ -16,12 +16,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
-from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from articles.models import Article, Audience, Disclaimer, Question, SitePage, Topic
 from articles.questions import question_to_draft
-from editorial.admin.base import object_urls
+from editorial.admin.base import HistoryAdmin, object_urls
 from editorial.checks import writing_checks
 from editorial.forms import ArticleForm
 from editorial.review import (
@@ -40,7 +39,7 @@ MARKDOWN_FIELDS = {"body", "evidence_note"}
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(HistoryAdmin):
     form = ArticleForm
     list_display = ["title", "slug", "review_state", "updated_at"]
     # Counting every article costs more than the rest of the page at scale.
@@ -103,12 +102,6 @@ class ArticleAdmin(VersionAdmin):
         super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        current_edit_version = (extra_context or {}).get("current_edit_version")
-        if object_id is not None and current_edit_version is not None:
-            # A revert: reversion has just restored the old row, its edit_version included.
-            # Put the current number back, so the revert is checked against the newest save like
-            # any other and the number never goes down.
-            Article.objects.filter(pk=object_id).update(edit_version=current_edit_version)
         response = super().changeform_view(request, object_id, form_url, extra_context)
         form = getattr(response, "context_data", {}).get("adminform")
         conflict = form and form.form.edit_conflict
@@ -117,21 +110,6 @@ class ArticleAdmin(VersionAdmin):
             messages.error(request, context["edit_conflict_message"])
             response.context_data.update(context)
         return response
-
-    def revision_view(self, request, object_id, version_id, extra_context=None):
-        with transaction.atomic():
-            # Read before reversion restores the old row over it, and locked until the revert
-            # is saved or rolled back, so no save can slip in between.
-            current_edit_version = (
-                Article.objects.select_for_update()
-                .filter(pk=object_id)
-                .values_list("edit_version", flat=True)
-                .first()
-                if str(object_id).isdigit()
-                else None
-            )
-            extra_context = {**(extra_context or {}), "current_edit_version": current_edit_version}
-            return super().revision_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
         return [
@@ -407,21 +385,21 @@ class AudienceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(VersionAdmin):
+class TopicAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Disclaimer)
-class DisclaimerAdmin(VersionAdmin):
+class DisclaimerAdmin(HistoryAdmin):
     list_display = ["name", "placement", "visibility", "active", "order"]
     list_filter = ["placement", "visibility", "active", "audiences"]
     filter_horizontal = ["audiences"]
 
 
 @admin.register(SitePage)
-class SitePageAdmin(VersionAdmin):
+class SitePageAdmin(HistoryAdmin):
     list_display = ["title", "slug", "updated_at"]
     prepopulated_fields = {"slug": ["title"]}
 

@@ -5,8 +5,8 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path
-from reversion.admin import VersionAdmin
 
+from editorial.admin.base import HistoryAdmin
 from references.importers.importing import import_references
 from references.models import Reference
 
@@ -60,7 +60,7 @@ class ReferenceImportForm(forms.Form):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(VersionAdmin):
+class ReferenceAdmin(HistoryAdmin):
     list_display = ["key", "kind", "title", "container", "year", "doi", "pmid"]
     list_filter = ["kind", "year"]
     search_fields = ["key", "alias", "title", "authors", "container", "doi", "pmid"]

@@ -5,12 +5,14 @@ import datetime
 import re
 
 import pytest
+import reversion
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
+from articles.models import Topic
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
@@ -1022,6 +1024,88 @@ def test_board_member_cannot_revert(client, board_member, editor, article):
     assert response.status_code == 403
     assert reload(article).summary == "Changed later."
     assert len(versions_of(article)) == 2
+
+
+def revert_as(client, user, obj, version):
+    """Open `obj`'s revert form for `version` as `user` and save it as shown."""
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_revision", args=[obj.pk, version.pk])
+    logged_in(client, user)
+    shown = client.get(url)
+    assert shown.status_code == 200
+    return client.post(url, {**change_form_data(shown), "_save": "Save"})
+
+
+def test_a_revert_carries_the_authors_of_the_restored_text_into_the_four_eyes_rule(
+    client, editor, board_member, second_board_member, article
+):
+    # A board member who is also an editor writes a passage; it is removed and approved.
+    both = factories.BoardMemberFactory(user__username="both").user
+    both.groups.add(*editor.groups.all())
+    save_as(both, article, summary="Words the board member wrote.")
+    written = versions_of(article)[-1]
+    save_as(editor, article, summary="Their words removed.")
+    factories.approve(article, editor=editor, board_member=second_board_member)
+
+    # An editor brings them back with a revert and submits them.
+    assert revert_as(client, editor, article, written).status_code == 302
+    assert reload(article).summary == "Words the board member wrote."
+    review_round = workflow.submit(article, by=editor)
+
+    assert workflow.wrote_round(review_round, both)
+    with pytest.raises(workflow.ConflictOfInterest):
+        workflow.start_review(review_round, by=both)
+    # Someone who wrote none of it may still review it.
+    assert workflow.start_review(review_round, by=board_member).state == State.UNDER_REVIEW
+
+
+def test_a_revert_records_the_revision_it_restored(client, editor, other_editor, article):
+    first = versions_of(article)[0]
+    save_as(other_editor, article, summary="Changed later.")
+    assert revert_as(client, editor, article, first).status_code == 302
+    newest = versions_of(article)[-1]
+    assert newest.revision.user == editor
+    assert newest.revision.revert_record.restored == first.revision
+
+
+def test_reverting_an_article_never_deletes_a_topic_shared_with_another_article(
+    client, editor, article
+):
+    first = versions_of(article)[0]
+    shared = factories.TopicFactory(slug="bones", name="Bones")
+    other = factories.ArticleFactory(created_by=editor, slug="other")
+    other.topics.add(shared)
+    article.topics.add(shared)
+    save_as(editor, article, summary="Now about bones.")
+
+    assert revert_as(client, editor, article, first).status_code == 302
+    assert list(reload(article).topics.all()) == []
+    assert Topic.objects.filter(pk=shared.pk).exists()
+    assert list(reload(other).topics.all()) == [shared]
+
+
+def test_a_revert_through_another_history_records_the_article_it_restores(
+    client, editor, other_editor, article
+):
+    # A topic saved in the same revision as the article: reverting the topic restores both.
+    topic = factories.TopicFactory(slug="bones", name="Bones")
+    with reversion.create_revision():
+        reversion.set_user(other_editor)
+        article.topics.add(topic)
+        reversion.add_to_revision(article)
+    together = Version.objects.get_for_object(topic).get()
+    save_as(other_editor, article, summary="Changed later.")
+    live = reload(article).edit_version
+
+    assert revert_as(client, editor, topic, together).status_code == 302
+    restored = reload(article)
+    assert restored.summary == "Usually yes."
+    # The article's save count goes on up, and its history names who restored it.
+    assert restored.edit_version == live + 1
+    newest = versions_of(article)[-1]
+    assert newest.revision.user == editor
+    assert newest.field_dict["summary"] == "Usually yes."
+    assert newest.field_dict["edit_version"] == live + 1
 
 
 # 7. Read-only audit trail and rounds

@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import set_script_prefix
 
 from articles.models import Question, SitePage
+from config.clients import parse_networks
 from publishing.context_processors import site_links
 from reviews import workflow
 from tests import factories
@@ -251,6 +252,31 @@ def test_anonymous_readers_get_public_cache_headers(client, approved, editor):
     assert "private" in client.get("/articles/bones/")["Cache-Control"]
 
 
+@pytest.mark.parametrize("path", ["/feed/", "/sitemap.xml", "/advisory-board/"])
+def test_the_feed_sitemap_and_board_send_the_public_cache_headers_of_every_public_page(
+    client, approved, editor, path
+):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=300"
+    assert "Cookie" in response["Vary"]
+    client.force_login(editor)
+    assert client.get(path)["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/articles/never-existed/"])
+def test_a_missing_page_is_cached_publicly_but_briefly(client, editor, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert "We could not find that page" in response.text
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert "Cookie" in response["Vary"]
+    client.force_login(editor)
+    assert "private" in client.get(path)["Cache-Control"]
+
+
 def test_a_new_approval_shows_at_once_despite_the_page_cache(
     client, approved, article, editor, board_member, django_capture_on_commit_callbacks
 ):
@@ -409,6 +435,40 @@ def test_questions_are_rate_limited_per_address(client, approved):
     response = client.post("/articles/bones/questions/", {"text": "Why again?"})
     assert response.status_code == 429
     assert Question.objects.count() == 5
+
+
+def ask(client, text, forwarded, peer="10.0.0.2"):
+    return client.post(
+        "/articles/bones/questions/",
+        {"text": text},
+        REMOTE_ADDR=peer,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_trusted_proxy_one_reader_does_not_use_up_everyones_questions(
+    client, approved, settings
+):
+    settings.TRUSTED_PROXIES = parse_networks("10.0.0.2")
+    for _ in range(5):
+        ask(client, "Why?", "203.0.113.7")
+
+    assert ask(client, "Why again?", "203.0.113.7").status_code == 429
+    assert ask(client, "And me?", "198.51.100.9").status_code == 302
+    assert Question.objects.count() == 6
+
+
+def test_a_reader_cannot_dodge_the_question_limit_by_sending_x_forwarded_for(
+    client, approved, settings
+):
+    settings.TRUSTED_PROXIES = parse_networks("10.0.0.2")
+    for n in range(5):
+        ask(client, "Why?", f"198.51.100.{n}", peer="203.0.113.7")
+        ask(client, "Why?", f"198.51.100.{n}, 192.0.2.8")
+
+    assert ask(client, "Why again?", "198.51.100.99", peer="203.0.113.7").status_code == 429
+    assert ask(client, "Why again?", "198.51.100.99, 192.0.2.8").status_code == 429
+    assert Question.objects.count() == 10
 
 
 def test_questions_about_unpublished_articles_are_refused(client, article):

@@ -1,8 +1,11 @@
 import pytest
 import reversion
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 
+from references.importers.importing import import_references
+from references.models import Reference
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
@@ -238,6 +241,69 @@ def test_edits_before_the_last_approval_do_not_bar_a_reviewer(
     second = workflow.submit(article, by=editor)
     workflow.start_review(second, by=board_member)
     assert workflow.approve(second, by=board_member).state == State.APPROVED
+
+
+def save_reference_as(user, reference, **changes):
+    """Change and save a reference in a revision naming `user`, as the admin does."""
+    for name, value in changes.items():
+        setattr(reference, name, value)
+    with reversion.create_revision():
+        reversion.set_user(user)
+        reference.save()
+    return reference
+
+
+def test_whoever_edited_a_cited_reference_cannot_start_or_approve_the_round(
+    article, editor, reference
+):
+    superuser = factories.UserFactory(superuser=True, username="root")
+    save_reference_as(superuser, reference, title="A guideline the reviewer rewrote")
+    review_round = workflow.submit(article, by=editor)
+    assert review_round.snapshot["references"]["guideline-2025"]["title"] == (
+        "A guideline the reviewer rewrote"
+    )
+    with pytest.raises(workflow.ConflictOfInterest):
+        workflow.start_review(review_round, by=superuser)
+    ReviewRound.objects.filter(pk=review_round.pk).update(state=State.UNDER_REVIEW)
+    with pytest.raises(workflow.ConflictOfInterest):
+        workflow.approve(review_round, by=superuser)
+    assert Action.APPROVE not in workflow.allowed_actions(reload_round(review_round), superuser)
+    assert reload_round(review_round).state == State.UNDER_REVIEW
+
+
+def test_whoever_imported_a_cited_reference_cannot_approve_the_round(article, editor):
+    superuser = factories.UserFactory(superuser=True, username="root")
+    ris = b"TY  - JOUR\nID  - imported-2024\nTI  - An imported trial\nPY  - 2024\nER  - \n"
+    report = import_references([("trial.ris", ris)], user=superuser)
+    assert Reference.objects.filter(key="imported-2024").exists(), report
+    save_as(editor, article, body=article.body + "\nSee also [@imported-2024].\n")
+    review_round = workflow.submit(article, by=editor)
+    with pytest.raises(workflow.ConflictOfInterest):
+        workflow.start_review(review_round, by=superuser)
+
+
+def test_editing_a_reference_the_round_does_not_cite_does_not_bar_a_reviewer(
+    article, editor, board_member
+):
+    board_member.user_permissions.add(Permission.objects.get(codename="change_reference"))
+    save_reference_as(board_member, factories.ReferenceFactory(key="uncited"), title="Edited")
+    review_round = workflow.start_review(workflow.submit(article, by=editor), by=board_member)
+    assert workflow.approve(review_round, by=board_member).state == State.APPROVED
+
+
+def test_reference_edits_before_the_last_approval_do_not_bar_a_reviewer(
+    article, editor, reference, board_member, second_board_member
+):
+    save_reference_as(board_member, reference, title="Fixed a typo once")
+    first = workflow.start_review(workflow.submit(article, by=editor), by=second_board_member)
+    workflow.approve(first, by=second_board_member)
+    save_as(editor, article, summary="A later edit by the editor.")
+    second = workflow.start_review(workflow.submit(article, by=editor), by=board_member)
+    assert workflow.approve(second, by=board_member).state == State.APPROVED
+
+
+def reload_round(review_round):
+    return ReviewRound.objects.get(pk=review_round.pk)
 
 
 def test_allowed_actions_hide_what_the_user_may_not_do(

@@ -11,11 +11,14 @@ import reversion
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from reversion.models import Version
 
-from articles.models import Question, SitePage
+from articles.models import Article, Disclaimer, Question, SitePage, Topic
+from references.models import Reference
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 from tests import factories
+from tests.admin_forms import change_form_data
 from tests.factories import save_as
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +27,10 @@ ROLES = ("anonymous", "user", "editor", "board", "board_editor", "superuser")
 LOGIN = "login"  # a 302 to the admin sign-in page
 OK = "ok"
 
+OLD_DISCLAIMER = "MARKEROLDDISCLAIMER"  # replaced before any test runs
+CURRENT_DISCLAIMER = "CURRENTDISCLAIMERGAMMA"
+OLD_POLICY = "MARKEROLDPOLICY"
+CURRENT_POLICY = "CURRENTPOLICYDELTA"
 PUBLISHED = "PUBLISHEDTEXTALPHA"
 PENDING_SHOWN = "PENDINGSHOWNBETA"  # a newer round of an article that allows pending publication
 HIDDEN = {
@@ -50,7 +57,6 @@ class World:
         }
         ed, bea, bob = (self.users[name] for name in ("editor", "board", "board_editor"))
         self.topic = factories.TopicFactory(slug="bones", name="Bones")
-        SitePage.objects.create(slug="editorial-policy", title="Editorial policy", body="Policy.")
 
         def article(slug, text, **extra):
             created = factories.ArticleFactory(
@@ -86,10 +92,61 @@ class World:
         save_as(ed, self.pending, body=f"{PENDING_SHOWN} [@guideline-2025].")
         workflow.submit(self.pending, by=ed)
 
+        self.history_world()
         self.question = Question.objects.create(article=self.published, text="When?")
         self.event = ReviewEvent.objects.filter(round=self.live_round).first()
         versions = reversion.models.Version.objects.get_for_object(self.published)
         self.compare_query = f"?from={versions.last().pk}&to={versions.first().pk}"
+
+    def history_world(self):
+        """Saved versions of every versioned model, deleted objects of each to recover, and a
+        revision holding a disclaimer, the policy page, an article and a reference at once."""
+        root = self.users["superuser"]
+        self.reference = Reference.objects.get(key="guideline-2025")
+        with reversion.create_revision():
+            reversion.set_user(root)
+            self.disclaimer = Disclaimer.objects.create(name="Standard", body=OLD_DISCLAIMER)
+            self.page = SitePage.objects.create(
+                slug="editorial-policy", title="Editorial policy", body=OLD_POLICY
+            )
+            reversion.add_to_revision(self.never_submitted)
+            reversion.add_to_revision(self.reference)
+        setup = Version.objects.get_for_object(self.page).get().revision
+        self.setup_versions = {
+            version.content_type.model: version
+            for version in setup.version_set.select_related("content_type")
+        }
+        for obj, field, value in [
+            (self.disclaimer, "body", CURRENT_DISCLAIMER),
+            (self.page, "body", CURRENT_POLICY),
+            (self.never_submitted, "title", "A later question?"),
+            (self.reference, "title", "A later title"),
+            (self.topic, "name", "Bone health"),
+            (self.topic, "name", "Bones and joints"),
+            (self.page, "body", CURRENT_POLICY + " Amended."),
+        ]:
+            with reversion.create_revision():
+                reversion.set_user(root)
+                setattr(obj, field, value)
+                obj.save()
+        self.own_versions = {
+            name: Version.objects.get_for_object(obj).order_by("pk").first()
+            for name, obj in [("topic", self.topic), ("page", self.page)]
+        }
+        self.own_versions["reference"] = Version.objects.get_for_object(self.reference).first()
+        self.gone_versions = {}
+        for name, make in [
+            ("article", lambda: factories.ArticleFactory(created_by=root, slug="gone")),
+            ("topic", lambda: Topic.objects.create(slug="gone", name="Gone")),
+            ("disclaimer", lambda: Disclaimer.objects.create(name="Gone", body="Gone.")),
+            ("page", lambda: SitePage.objects.create(slug="gone", title="Gone", body="Gone.")),
+            ("reference", lambda: factories.ReferenceFactory(key="gone")),
+        ]:
+            with reversion.create_revision():
+                reversion.set_user(root)
+                gone = make()
+            self.gone_versions[name] = Version.objects.get_for_object(gone).get()
+            gone.delete()
 
     def client(self, role):
         client = Client()
@@ -108,6 +165,18 @@ class World:
             event=self.event.pk,
             question=self.question.pk,
             compare=self.compare_query,
+            topic=self.topic.pk,
+            disclaimer=self.disclaimer.pk,
+            page=self.page.pk,
+            reference=self.reference.pk,
+            a_v=Version.objects.get_for_object(self.published).last().pk,
+            never_v=self.setup_versions["article"].pk,
+            topic_v=self.own_versions["topic"].pk,
+            disclaimer_v=self.setup_versions["disclaimer"].pk,
+            page_v=self.own_versions["page"].pk,
+            reference_v=self.own_versions["reference"].pk,
+            reference_setup_v=self.setup_versions["reference"].pk,
+            **{f"gone_{name}_v": version.pk for name, version in self.gone_versions.items()},
         )
 
 
@@ -155,6 +224,62 @@ PUBLIC_URLS = [
 STAFF_VIEW = (LOGIN, LOGIN, 200, 200, 200, 200)
 EDITORS_ONLY = (LOGIN, LOGIN, 200, 403, 403, 200)
 NOBODY = (LOGIN, LOGIN, 403, 403, 403, 403)
+SUPERUSER_ONLY = (*NOBODY[:5], 200)
+# The history, revert ("revision") and recover views of every versioned model. A revert or a
+# recovery, even only shown, needs the right to change every row its revision would restore
+# (and to add each one that no longer exists); a version of another model or another object
+# is refused to everyone.
+HISTORY_URLS = [
+    # Article (its own history page is in ADMIN_URLS).
+    ("article revert", "get", "/admin/articles/article/{a}/history/{a_v}/", EDITORS_ONLY),
+    ("article recover list", "get", "/admin/articles/article/recover/", EDITORS_ONLY),
+    ("article recover", "get", "/admin/articles/article/recover/{gone_article_v}/",
+     EDITORS_ONLY),
+    ("article revert to another article's version", "get",
+     "/admin/articles/article/{a}/history/{never_v}/", NOBODY),
+    ("article revert to a version whose revision holds a disclaimer and a page", "get",
+     "/admin/articles/article/{never}/history/{never_v}/", SUPERUSER_ONLY),
+    ("article recover of an article that exists", "get",
+     "/admin/articles/article/recover/{a_v}/", NOBODY),
+    # Topic.
+    ("topic history", "get", "/admin/articles/topic/{topic}/history/", STAFF_VIEW),
+    ("topic revert", "get", "/admin/articles/topic/{topic}/history/{topic_v}/", EDITORS_ONLY),
+    ("topic recover list", "get", "/admin/articles/topic/recover/", EDITORS_ONLY),
+    ("topic recover", "get", "/admin/articles/topic/recover/{gone_topic_v}/", EDITORS_ONLY),
+    ("topic recover of a topic that exists", "get", "/admin/articles/topic/recover/{topic_v}/",
+     NOBODY),
+    # Disclaimer: editors and the board only read them.
+    ("disclaimer history", "get", "/admin/articles/disclaimer/{disclaimer}/history/",
+     STAFF_VIEW),
+    ("disclaimer revert", "get",
+     "/admin/articles/disclaimer/{disclaimer}/history/{disclaimer_v}/", SUPERUSER_ONLY),
+    ("disclaimer recover list", "get", "/admin/articles/disclaimer/recover/", SUPERUSER_ONLY),
+    ("disclaimer recover", "get", "/admin/articles/disclaimer/recover/{gone_disclaimer_v}/",
+     SUPERUSER_ONLY),
+    # Site pages: only superusers may see or change them in the admin.
+    ("page history", "get", "/admin/articles/sitepage/{page}/history/", SUPERUSER_ONLY),
+    ("page revert", "get", "/admin/articles/sitepage/{page}/history/{page_v}/", SUPERUSER_ONLY),
+    ("page recover list", "get", "/admin/articles/sitepage/recover/", SUPERUSER_ONLY),
+    ("page recover", "get", "/admin/articles/sitepage/recover/{gone_page_v}/", SUPERUSER_ONLY),
+    # Reference.
+    ("reference history", "get", "/admin/references/reference/{reference}/history/",
+     STAFF_VIEW),
+    ("reference revert", "get",
+     "/admin/references/reference/{reference}/history/{reference_v}/", EDITORS_ONLY),
+    ("reference revert to a version whose revision holds a disclaimer and a page", "get",
+     "/admin/references/reference/{reference}/history/{reference_setup_v}/", SUPERUSER_ONLY),
+    ("reference recover list", "get", "/admin/references/reference/recover/", EDITORS_ONLY),
+    ("reference recover", "get", "/admin/references/reference/recover/{gone_reference_v}/",
+     EDITORS_ONLY),
+    # The cross-model attack: a disclaimer's version through the reference admin.
+    ("reference recover of a disclaimer version", "get",
+     "/admin/references/reference/recover/{disclaimer_v}/", NOBODY),
+    ("reference revert to a disclaimer version at the disclaimer's id", "get",
+     "/admin/references/reference/{disclaimer}/history/{disclaimer_v}/", NOBODY),
+    ("topic revert to a disclaimer version at the disclaimer's id", "get",
+     "/admin/articles/topic/{disclaimer}/history/{disclaimer_v}/", NOBODY),
+]  # fmt: skip
+
 ADMIN_URLS = [
     ("admin index", "get", "/admin/", STAFF_VIEW),
     ("article changelist", "get", "/admin/articles/article/", STAFF_VIEW),
@@ -195,6 +320,7 @@ ADMIN_URLS = [
     ("board member add", "get", "/admin/reviews/boardmember/add/", (*NOBODY[:5], 200)),
     ("question changelist", "get", "/admin/articles/question/", EDITORS_ONLY),
     ("question change", "get", "/admin/articles/question/{question}/change/", EDITORS_ONLY),
+    *HISTORY_URLS,
 ]  # fmt: skip
 
 
@@ -261,6 +387,63 @@ def test_admin_workflow_posts_from_the_wrong_role_change_nothing(world, role):
 
     assert list(ReviewRound.objects.values_list("pk", "state")) == before
     assert ReviewEvent.objects.count() == events
+
+
+# --- Reverts and recoveries that reach across models -------------------------------------------
+# (what, URL template, the change form whose data is posted, expected status per role)
+CROSS_MODEL_POSTS = [
+    ("reference recover of a disclaimer version",
+     "/admin/references/reference/recover/{disclaimer_v}/",
+     "/admin/references/reference/{reference}/change/", NOBODY),
+    ("reference revert to a disclaimer version at the disclaimer's id",
+     "/admin/references/reference/{disclaimer}/history/{disclaimer_v}/",
+     "/admin/references/reference/{reference}/change/", NOBODY),
+    ("article revert to another article's version",
+     "/admin/articles/article/{a}/history/{never_v}/",
+     "/admin/articles/article/{a}/change/", NOBODY),
+    ("article revert to a version whose revision holds a disclaimer and a page",
+     "/admin/articles/article/{never}/history/{never_v}/",
+     "/admin/articles/article/{never}/change/", (*NOBODY[:5], 302)),
+]  # fmt: skip
+
+
+def site_state(world):
+    """What a revert of the shared revision would change, as readers and the history see it."""
+    return {
+        "disclaimer": Disclaimer.objects.get(pk=world.disclaimer.pk).body,
+        "page": SitePage.objects.get(pk=world.page.pk).body,
+        "article": Article.objects.get(pk=world.never_submitted.pk).title,
+        "published article": Article.objects.get(pk=world.published.pk).body,
+        "reference": Reference.objects.get(pk=world.reference.pk).title,
+        "versions": Version.objects.count(),
+        "public page": Client().get("/articles/published/").text,
+        "policy page": Client().get("/editorial-policy/").text,
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("what", "url", "form", "expected"), CROSS_MODEL_POSTS)
+def test_reverts_posted_across_models_answer_the_table_and_change_nothing(
+    world, role, what, url, form, expected
+):
+    before = site_state(world)
+    assert CURRENT_DISCLAIMER in before["public page"]  # so the checks below can fail
+    assert CURRENT_POLICY in before["policy page"]
+    data = {**change_form_data(world.client("superuser").get(world.url(form))), "_save": "Save"}
+
+    response = world.client(role).post(world.url(url), data)
+
+    assert outcome(response) == expected[ROLES.index(role)]
+    after = site_state(world)
+    if outcome(response) == 302:
+        # Only the superuser, who may change all it holds, restores the whole revision.
+        assert after["disclaimer"] == OLD_DISCLAIMER
+        assert after["page"] == OLD_POLICY
+        assert after["versions"] > before["versions"]
+        return
+    assert after == before
+    assert OLD_DISCLAIMER not in after["public page"]
+    assert OLD_POLICY not in after["policy page"]
 
 
 # --- Workflow actions, through the domain functions ---------------------------------------------

@@ -1,10 +1,10 @@
-"""Production settings: deploy checks, security headers, cookies, sign-in throttling, 500 pages."""
+"""Production settings: deploy checks, security headers, cookies, 500 pages.
+
+Sign-in throttling is in test_sign_in.py."""
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
-from config import throttle
 from tests import factories
 from tests.processes import run_manage, run_python
 from tests.security.urls_that_fail import SECRET_IN_TRACEBACK
@@ -86,96 +86,6 @@ def test_session_and_csrf_cookies_are_secure_and_http_only(client, settings):
         assert cookie["secure"] is True
         assert cookie["httponly"] is True
         assert cookie["samesite"] == "Lax"
-
-
-# --- Sign-in throttling -----------------------------------------------------------------------
-
-
-def sign_in(client, username, password, address="203.0.113.7"):
-    return client.post(
-        reverse("admin:login"),
-        {"username": username, "password": password, "next": "/admin/"},
-        REMOTE_ADDR=address,
-    )
-
-
-@pytest.fixture
-def staff(db):
-    return factories.EditorFactory(username="ed")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    moment = {"now": 1_700_000_000.0}
-    monkeypatch.setattr(throttle, "now", lambda: moment["now"])
-    return moment
-
-
-def test_the_admin_signs_in_through_the_throttled_form():
-    from django.contrib import admin
-
-    assert admin.site.login_form is throttle.ThrottledAdminAuthenticationForm
-
-
-def test_five_failures_lock_the_account_from_that_address_even_with_the_right_password(
-    staff, clock
-):
-    client = Client()
-    for _ in range(throttle.MAX_FAILURES):
-        response = sign_in(client, "ed", "wrong")
-        assert response.status_code == 200
-        assert "Please enter the correct username and password" in response.text
-
-    refused = sign_in(client, "ed", PASSWORD)
-
-    assert refused.status_code == 200
-    assert "_auth_user_id" not in client.session
-    assert "Too many failed sign-in attempts for this account. Wait 15 minutes" in refused.text
-
-
-def test_the_lock_names_the_minutes_left_and_lifts_when_the_window_passes(staff, clock):
-    client = Client()
-    for _ in range(throttle.MAX_FAILURES):
-        sign_in(client, "ed", "wrong")
-
-    clock["now"] += 14 * 60 + 1
-    assert "Wait 1 minute before" in sign_in(client, "ed", PASSWORD).text
-    assert "_auth_user_id" not in client.session
-
-    clock["now"] += 60
-    response = sign_in(client, "ed", PASSWORD)
-    assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(staff.pk)
-
-
-def test_four_failures_then_the_right_password_signs_in_and_resets_the_count(staff, clock):
-    client = Client()
-    for _ in range(throttle.MAX_FAILURES - 1):
-        sign_in(client, "ed", "wrong")
-
-    assert sign_in(client, "ed", PASSWORD).status_code == 302
-    client.logout()
-    for _ in range(throttle.MAX_FAILURES - 1):
-        sign_in(client, "ed", "wrong")
-    assert sign_in(client, "ed", PASSWORD).status_code == 302
-
-
-def test_the_lock_is_per_account_and_address(staff, clock):
-    other = factories.EditorFactory(username="ed2")
-    for _ in range(throttle.MAX_FAILURES):
-        sign_in(Client(), "ed", "wrong", address="203.0.113.7")
-
-    assert sign_in(Client(), "ed", PASSWORD, address="198.51.100.9").status_code == 302
-    assert sign_in(Client(), other.username, PASSWORD, address="203.0.113.7").status_code == 302
-    # The username is matched without regard to case or surrounding spaces.
-    assert "Too many failed" in sign_in(Client(), " ED ", PASSWORD).text
-
-
-def test_unknown_accounts_are_throttled_too(db, clock):
-    for _ in range(throttle.MAX_FAILURES):
-        sign_in(Client(), "nobody", "guess")
-
-    assert "Too many failed" in sign_in(Client(), "nobody", "guess").text
 
 
 # --- Errors -----------------------------------------------------------------------------------

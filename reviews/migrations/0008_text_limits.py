@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0006_publication_frozen_in_round'),
+        ('reviews', '0007_publication_frozen_in_round'),
     ]
 
     operations = [

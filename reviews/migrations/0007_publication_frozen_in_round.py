@@ -20,7 +20,7 @@ def copy_settings_from_articles(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0004_rename_page_sitepage"),
-        ("reviews", "0005_published_round"),
+        ("reviews", "0006_revert_records"),
     ]
 
     operations = [
