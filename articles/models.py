@@ -23,9 +23,7 @@ EVIDENCE_NOTE_LENGTH = 10_000
 def limited_text(length, **options):
     """A TextField of at most `length` characters, checked by forms and by full_clean()
     (a TextField's max_length alone is only a form's), so imports are held to it too."""
-    return models.TextField(
-        max_length=length, validators=[MaxLengthValidator(length)], **options
-    )
+    return models.TextField(max_length=length, validators=[MaxLengthValidator(length)], **options)
 
 
 class Audience(models.Model):

@@ -40,9 +40,7 @@ def refuse_nul_in_address(get_response):
 
     def middleware(request):
         if "%00" in request.META.get("QUERY_STRING", "") and any(
-            "\x00" in part
-            for name, values in request.GET.lists()
-            for part in (name, *values)
+            "\x00" in part for name, values in request.GET.lists() for part in (name, *values)
         ):
             return HttpResponseBadRequest(
                 NUL_IN_ADDRESS_TEXT, content_type="text/plain; charset=utf-8"

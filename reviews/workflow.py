@@ -18,7 +18,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.models import Article, Audience
-from articles.rendering import check
+from articles.rendering import Diagnostic, check
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import notifications
@@ -98,6 +98,11 @@ class ContentProblems(ReviewError):
         super().__init__(f"The article cannot be submitted: {lines}")
 
 
+class TextTooLong(ContentProblems):
+    """A field of the draft is longer than its limit (possible only where forms were bypassed,
+    as by a shell or an older import)."""
+
+
 class UnresolvedCitations(ContentProblems):
     """At least one citation names a key that is not in the reference library."""
 
@@ -127,7 +132,10 @@ def submit(article, *, by, note="", what_changed=""):
         article = Article.objects.select_for_update().get(pk=article.pk)
         frozen = freeze(article)
         if frozen.problems:
-            unresolved = any(problem.code == "unknown-citation" for problem in frozen.problems)
+            codes = {problem.code for problem in frozen.problems}
+            if "too-long" in codes:
+                raise TextTooLong(frozen.problems)
+            unresolved = "unknown-citation" in codes
             raise (UnresolvedCitations if unresolved else MalformedBlocks)(frozen.problems)
         if (
             ReviewRound.objects.filter(slug=article.slug, state=State.APPROVED)
@@ -223,7 +231,9 @@ def freeze(article, *, body=None, audiences=None, library_keys=None):
         raise InvalidTransition("There are no audiences to render the article for.")
     if library_keys is None:
         library_keys = set(Reference.objects.values_list("key", flat=True))
-    problems = check(body, audiences=[a.slug for a in audiences], reference_keys=library_keys)
+    problems = _too_long(article, body) + check(
+        body, audiences=[a.slug for a in audiences], reference_keys=library_keys
+    )
     references = {
         reference.key: reference.as_data()
         for reference in Reference.objects.filter(key__in=cited_keys(body))
@@ -231,6 +241,30 @@ def freeze(article, *, body=None, audiences=None, library_keys=None):
     return Frozen(
         article=article, body=body, audiences=audiences, references=references, problems=problems
     )
+
+
+def _too_long(article, body):
+    """A Diagnostic for each text of the draft longer than its field allows: forms and imports
+    refuse such text, but a shell does not, and PostgreSQL cannot index it for search."""
+    texts = {
+        "title": article.title,
+        "summary": article.summary,
+        "body": body,
+        "evidence_note": article.evidence_note,
+    }
+    problems = []
+    for name, text in texts.items():
+        field = Article._meta.get_field(name)
+        if field.max_length and len(text or "") > field.max_length:
+            problems.append(
+                Diagnostic(
+                    line=0,
+                    code="too-long",
+                    message=f"The {field.verbose_name} is too long: {len(text):,} characters, "
+                    f"at most {field.max_length:,}.",
+                )
+            )
+    return problems
 
 
 def start_review(review_round, *, by):

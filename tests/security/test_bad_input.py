@@ -82,3 +82,13 @@ def test_a_note_longer_than_the_limit_is_refused_with_its_length(article, editor
     with pytest.raises(workflow.InvalidNote, match="5,001 characters, at most 5,000"):
         workflow.submit(article, by=editor, note="x" * 5001)
     assert not article.review_rounds.exists()
+
+
+def test_a_draft_over_its_limits_is_refused_at_submit_naming_the_field(article, editor):
+    # Issue 13, item 10: a 1.8 MB summary (put there past the forms) broke search indexing.
+    type(article).objects.filter(pk=article.pk).update(summary="Long. " * 300_000)
+    article.refresh_from_db()
+
+    with pytest.raises(workflow.TextTooLong, match="summary is too long: 1,800,000 characters"):
+        workflow.submit(article, by=editor)
+    assert not article.review_rounds.exists()
