@@ -6,10 +6,24 @@ frozen from it (see reviews.models.ReviewRound).
 
 import reversion
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+# What an editor types is bounded, so one field cannot slow rendering, search indexing or a
+# comparison down. The body's limit is about 30,000 words: several times the longest article an
+# editor should write.
+BODY_LENGTH = 200_000
+SUMMARY_LENGTH = 3000
+EVIDENCE_NOTE_LENGTH = 10_000
+
+
+def limited_text(length, **options):
+    """A TextField of at most `length` characters, checked by forms and by full_clean()
+    (a TextField's max_length alone is only a form's), so imports are held to it too."""
+    return models.TextField(max_length=length, validators=[MaxLengthValidator(length)], **options)
 
 
 class Audience(models.Model):
@@ -36,7 +50,7 @@ class Audience(models.Model):
 class Topic(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = limited_text(2000, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -46,34 +60,51 @@ class Topic(models.Model):
 
 
 class Article(models.Model):
-    slug = models.SlugField(max_length=200, unique=True)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text=(
+            "The article's address. A new address takes effect with the next approved round; "
+            "earlier addresses keep redirecting to it."
+        ),
+    )
     title = models.CharField(
         "question", max_length=300, help_text="The clinical question the article answers."
     )
-    summary = models.TextField(help_text="One plain paragraph that answers the question.")
-    body = models.TextField(
+    summary = limited_text(
+        SUMMARY_LENGTH, help_text="One plain paragraph that answers the question."
+    )
+    body = limited_text(
+        BODY_LENGTH,
         blank=True,
         help_text=(
             "Markdown. Cite with [@key] or [@key1; @key2]. Phrase a passage for some readers "
             "with a block: a line '::: audience patient caregiver', the text, then a line ':::'."
         ),
     )
-    evidence_note = models.TextField(
-        blank=True, help_text="Markdown: how strong the evidence behind the article is."
+    evidence_note = limited_text(
+        EVIDENCE_NOTE_LENGTH,
+        blank=True,
+        help_text="Markdown: how strong the evidence behind the article is.",
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles_created"
     )
+    # Publication settings: like the text, they reach readers only with an approved round.
     allow_pending_publication = models.BooleanField(
         default=False,
         help_text=(
-            "Show a newer submitted version to readers, with a pending-review caution, "
-            "before the board approves it."
+            "Once a round with this setting is approved, newer submissions are shown to "
+            "readers, with a pending-review caution, before the board approves them."
         ),
     )
     review_interval_months = models.PositiveSmallIntegerField(
-        default=12, help_text="How long after an approval the next review falls due."
+        default=12,
+        help_text=(
+            "How long after an approval the next review falls due (takes effect with the "
+            "next approved round)."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,33 +125,11 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(title=""), name="article_title_present"),
         ]
 
-    # The draft's own fields that readers' pages depend on; everything else reaches readers
-    # only through a review round's frozen snapshot.
-    PAGE_FIELDS = ("slug", "allow_pending_publication", "review_interval_months")
-
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        article = super().from_db(db, field_names, values)
-        article.remember_page_fields()
-        return article
-
-    def remember_page_fields(self):
-        """Note the page fields as they are now (as loaded, or as just saved)."""
-        self._saved_page_fields = {name: self.__dict__.get(name) for name in self.PAGE_FIELDS}
-
-    def saved_page_fields(self):
-        """The page fields as last loaded or saved, or None when unknown."""
-        return getattr(self, "_saved_page_fields", None)
-
-    def page_fields_changed(self):
-        saved = self.saved_page_fields()
-        return saved is None or any(saved[name] != getattr(self, name) for name in saved)
 
 
 class DisclaimerQuerySet(models.QuerySet):
@@ -155,7 +164,7 @@ class Disclaimer(models.Model):
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.ALWAYS
     )
-    body = models.TextField(help_text="Markdown.")
+    body = limited_text(5000, help_text="Markdown.")
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -173,7 +182,7 @@ class SitePage(models.Model):
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
+    body = limited_text(100_000, help_text="Markdown.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

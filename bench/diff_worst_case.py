@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reviews import diffs
 
-# articles.forms.MAX_BODY_CHARACTERS: the admin form refuses a longer body.
+# articles.models.BODY_LENGTH: forms and imports refuse a longer body.
 LIMIT = 200_000
 
 

@@ -11,7 +11,7 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.cache import add_never_cache_headers
 from django.views import defaults
 
@@ -23,6 +23,31 @@ UNAVAILABLE_TEXT = (
     "If you need medical help now, contact your clinician or, in an emergency, "
     "your local emergency number.\n"
 )
+
+
+NUL_IN_ADDRESS_TEXT = (
+    "Bad request: the address holds a NUL character (%00), which no page of this site takes.\n"
+)
+
+
+def refuse_nul_in_address(get_response):
+    """Answer 400 to any address whose query string holds a NUL character.
+
+    PostgreSQL cannot store or compare text holding NUL, so a %00 in a filter, a search or an
+    autocomplete term would otherwise fail deep inside a query as a 500. Checked on the raw
+    query string, so addresses without it cost one substring test.
+    """
+
+    def middleware(request):
+        if "%00" in request.META.get("QUERY_STRING", "") and any(
+            "\x00" in part for name, values in request.GET.lists() for part in (name, *values)
+        ):
+            return HttpResponseBadRequest(
+                NUL_IN_ADDRESS_TEXT, content_type="text/plain; charset=utf-8"
+            )
+        return get_response(request)
+
+    return middleware
 
 
 def service_unavailable():
@@ -46,9 +71,23 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not is_outage(exception):
             return None
         return outage_response(request, exception)
+
+
+def is_outage(exception):
+    """Whether `exception` says the database cannot be reached, rather than that it refused a
+    statement. PostgreSQL files some refusals of bad input under OperationalError too (a text
+    too long for a tsvector is "program limit exceeded", SQLSTATE 54000): those are errors in
+    what was sent, and an outage page would blame the database for them. A lost connection
+    carries no SQLSTATE, or one of class 08 (connection exception) or 57P (shutdown)."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    sqlstate = getattr(exception.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
 
 
 def outage_response(request, exception):
@@ -72,6 +111,6 @@ def server_error(request):
     one, fails in SessionMiddleware. Django calls this handler while handling the exception.
     """
     exception = sys.exc_info()[1]
-    if isinstance(exception, OperationalError | InterfaceError):
+    if is_outage(exception):
         return outage_response(request, exception)
     return defaults.server_error(request)

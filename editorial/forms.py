@@ -5,10 +5,6 @@ from django import forms
 from articles.models import Article
 from articles.rendering import nesting_problem
 
-# About 30,000 words: several times the longest article an editor should write, far below what
-# would slow rendering down.
-MAX_BODY_CHARACTERS = 200_000
-
 
 class ArticleForm(forms.ModelForm):
     """The article change form, carrying the edit_version it was loaded at (optimistic locking).
@@ -34,14 +30,24 @@ class ArticleForm(forms.ModelForm):
             "review_interval_months",
             "edit_version",
         ]
+        # Every text field has its model's limit; these say what to do about it.
+        error_messages = {
+            "body": {
+                "max_length": "The body is too long: %(show_value)s characters, at most "
+                "%(limit_value)s. Split it into several articles."
+            },
+            "summary": {
+                "max_length": "The summary is too long: %(show_value)s characters, at most "
+                "%(limit_value)s. It should be one plain paragraph."
+            },
+            "evidence_note": {
+                "max_length": "The evidence note is too long: %(show_value)s characters, at "
+                "most %(limit_value)s."
+            },
+        }
 
     def clean_body(self):
         body = self.cleaned_data["body"]
-        if len(body) > MAX_BODY_CHARACTERS:
-            raise forms.ValidationError(
-                f"The body is too long: {len(body):,} characters, at most "
-                f"{MAX_BODY_CHARACTERS:,}. Split it into several articles."
-            )
         too_deep = nesting_problem(body)
         if too_deep:
             raise forms.ValidationError(too_deep.message)

@@ -2,6 +2,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.html import escape
 
+from publishing.addresses import absolute_url
 from reviews.models import ReviewRound, State
 from reviews.pages import published_rounds
 
@@ -15,7 +16,10 @@ class LatestArticlesFeed(Feed):
     description = "Medical articles as approved by the Medical Advisory Board."
 
     def link(self):
-        return reverse("articles:home")
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed"))
 
     def items(self):
         approved = ReviewRound.objects.published().filter(state=State.APPROVED)
@@ -29,7 +33,7 @@ class LatestArticlesFeed(Feed):
         return escape(item.summary)
 
     def item_link(self, item):
-        return reverse("articles:detail", args=[item.slug])
+        return absolute_url(reverse("articles:detail", args=[item.slug]))
 
     def item_guid(self, item):
         return f"{self.item_link(item)}#round-{item.number}"

@@ -1,11 +1,23 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from publishing.addresses import site_domain, site_protocol
 from reviews.models import ReviewRound
 from reviews.pages import published_rounds
 
 
-class ArticleSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose addresses are on SITE_URL, whatever Host the request named."""
+
+    @property
+    def protocol(self):
+        return site_protocol()
+
+    def get_domain(self, site=None):
+        return site_domain()
+
+
+class ArticleSitemap(SiteSitemap):
     """Every published article; each item is a reviews.pages.PublishedRound."""
 
     changefreq = "monthly"
@@ -20,7 +32,7 @@ class ArticleSitemap(Sitemap):
         return item.last_updated
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):

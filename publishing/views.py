@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -28,11 +28,12 @@ from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
 from config.clients import client_address
 from publishing import pagecache
+from publishing.addresses import absolute_url
 from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
 from publishing.structured_data import article_api_data, article_json_ld
 from reviews.models import BoardMember, ReviewRound, State
-from reviews.pages import AUDIENCE_SLUG_LENGTH, NOT_READ, published_page
+from reviews.pages import AUDIENCE_SLUG_LENGTH, NOT_READ, current_address, published_page
 from reviews.search import MAX_RANKED
 
 logger = logging.getLogger(__name__)
@@ -60,18 +61,14 @@ STEPS = [
 ]
 
 
-def published_rounds():
-    return ReviewRound.objects.published().select_related("article")
-
-
 def listed_rounds():
-    """Published rounds for lists of articles: without the rendered pages, the search text and
-    the draft's text (readers never see a draft)."""
-    return published_rounds().defer("rendered", *NOT_READ)
+    """Published rounds for lists of articles, without their HTML and search text. Lists read
+    only the round (its snapshot and address), never the draft."""
+    return ReviewRound.objects.published().defer("rendered", *NOT_READ)
 
 
 def published_round_or_404(slug):
-    review_round = listed_rounds().filter(article__slug=slug).first()
+    review_round = listed_rounds().filter(slug=slug).first()
     if review_round is None:
         raise Http404("No published article has that address.")
     return review_round
@@ -143,6 +140,8 @@ def article_detail(request, slug):
     )[: AUDIENCE_SLUG_LENGTH + 1]  # longer is never an audience: no need to send it to Redis
     found = pagecache.lookup(slug, chosen)
     page = found.page or render_and_cache_page(request, found)
+    if page is None:
+        return public_cache_headers(request, redirect_to_current_address(request, slug))
     response = None
     if any(header in request.META for header in CONDITIONAL_HEADERS):
         response = get_conditional_response(
@@ -165,12 +164,13 @@ def article_detail(request, slug):
 
 
 def render_and_cache_page(request, found):
-    """Render the page a cache lookup missed, and cache it when the audience asked for is real."""
+    """Render the page a cache lookup missed, and cache it when the audience asked for is real;
+    None when nothing is published at the address."""
     asked = (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE))
     page_data = published_page(found.slug, asked)
     if page_data is None:
-        raise Http404("No published article has that address.")
-    html = render_article_page(request, page_data).encode()
+        return None
+    html = render_article_page(page_data).encode()
     page = pagecache.CachedPage(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
         last_modified=page_data.last_updated.timestamp(),
@@ -184,7 +184,18 @@ def render_and_cache_page(request, found):
     return page
 
 
-def render_article_page(request, page):
+def redirect_to_current_address(request, slug, *, view="articles:detail"):
+    """A permanent redirect from an article's earlier address to its current one, keeping the
+    query string; Http404 when nothing was ever published at `slug`."""
+    address = current_address(slug)
+    if address is None:
+        raise Http404("No published article has that address.")
+    url = reverse(view, args=[address])
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
+
+def render_article_page(page):
     """The whole article page as HTML; the same for every reader of this round and audience.
 
     `page` is a reviews.pages.PublishedPage.
@@ -211,9 +222,9 @@ def render_article_page(request, page):
         ],
         "article_url": article_url,
         "ask_url": reverse("articles:ask", args=[page.slug]),
-        "canonical_url": request.build_absolute_uri(canonical),
+        "canonical_url": absolute_url(canonical),
         "json_ld": json.dumps(
-            article_json_ld(page, request.build_absolute_uri(article_url)),
+            article_json_ld(page, absolute_url(article_url)),
             ensure_ascii=False,
         )
         .replace("<", "\\u003c")
@@ -261,8 +272,10 @@ def editorial_policy(request):
 def article_api(request, slug):
     page = published_page(slug, every_audience=True)
     if page is None:
-        raise Http404("No published article has that address.")
-    url = request.build_absolute_uri(reverse("articles:detail", args=[slug]))
+        return public_cache_headers(
+            request, redirect_to_current_address(request, slug, view="articles:api_detail")
+        )
+    url = absolute_url(reverse("articles:detail", args=[slug]))
     response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
     return public_cache_headers(request, response)
 
@@ -281,11 +294,11 @@ def ask_question(request, slug):
             return render(
                 request,
                 "publishing/question_result.html",
-                {"article": review_round.snapshot["article"], "limited": True},
+                {**question_context(review_round), "limited": True},
                 status=429,
             )
         Question.objects.create(
-            article=review_round.article,
+            article_id=review_round.article_id,
             audience_slug=form.cleaned_data["audience"],
             text=form.cleaned_data["text"],
         )
@@ -296,9 +309,14 @@ def ask_question(request, slug):
     return render(
         request,
         "publishing/question_result.html",
-        {"article": review_round.snapshot["article"], "form": form},
+        {**question_context(review_round), "form": form},
         status=400,
     )
+
+
+def question_context(review_round):
+    """What the question pages show of the article: its title as approved and its address."""
+    return {"article": review_round.snapshot["article"], "address": review_round.slug}
 
 
 def asked_too_often(rate_key):
@@ -318,9 +336,7 @@ def asked_too_often(rate_key):
 @require_safe
 def question_thanks(request, slug):
     review_round = published_round_or_404(slug)
-    return render(
-        request, "publishing/question_result.html", {"article": review_round.snapshot["article"]}
-    )
+    return render(request, "publishing/question_result.html", question_context(review_round))
 
 
 @require_safe

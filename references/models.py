@@ -41,7 +41,9 @@ class Reference(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.RESEARCH)
     title = models.CharField(max_length=1000)
     authors = models.TextField(
-        blank=True, help_text="One author a line, as 'Family GN' (e.g. 'Smith JA')."
+        blank=True,
+        max_length=20_000,
+        help_text="One author a line, as 'Family GN' (e.g. 'Smith JA').",
     )
     et_al = models.BooleanField(
         "et al.",

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class ReviewsConfig(AppConfig):
@@ -7,10 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Advisory-board review"
 
     def ready(self):
-        from articles.models import Article
         from reviews.roles import ensure_role_groups
-        from reviews.workflow import article_saved
 
         # Runs after every migrate and flush, once auth's permissions exist.
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="vetted-role-groups")
-        post_save.connect(article_saved, sender=Article, dispatch_uid="vetted-article-saved")

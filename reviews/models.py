@@ -30,9 +30,9 @@ class BoardMember(models.Model):
     )
     credentials = models.CharField(max_length=100, blank=True, help_text="e.g. 'MD, PhD'.")
     specialty = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(blank=True)
+    bio = models.TextField(blank=True, max_length=5000)
     conflicts = models.TextField(
-        "conflict-of-interest statement", blank=True, default="None declared."
+        "conflict-of-interest statement", blank=True, max_length=5000, default="None declared."
     )
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -72,6 +72,10 @@ class State(models.TextChoices):
 
 
 OPEN_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+# Longest notes the workflow takes (a note for the board, a decision note) and the longest
+# public "what changed" line.
+NOTE_LENGTH = 5000
+WHAT_CHANGED_LENGTH = 300
 
 
 def add_months(moment, months):
@@ -91,10 +95,21 @@ class ReviewRoundQuerySet(models.QuerySet):
         return self.open().order_by("submitted_at", "pk")
 
     def publishable(self):
-        """Rounds a reader may be shown: approved ones, and open ones of articles that allow it."""
-        return self.filter(
+        """Rounds a reader may be shown: approved ones, and an open one when the article's last
+        approved round allows pending publication and the open round keeps its address.
+
+        The board decides both when it approves: an editor's new setting or address reaches
+        readers only with an approved round.
+        """
+        last_approved = ReviewRound.objects.filter(
+            article=OuterRef("article"), state=State.APPROVED
+        ).order_by("-decided_at", "-pk")
+        return self.annotate(
+            pending_allowed=Subquery(last_approved.values("allow_pending_publication")[:1]),
+            approved_slug=Subquery(last_approved.values("slug")[:1]),
+        ).filter(
             Q(state=State.APPROVED)
-            | Q(state__in=OPEN_STATES, article__allow_pending_publication=True)
+            | Q(state__in=OPEN_STATES, pending_allowed=True, slug=F("approved_slug"))
         )
 
     def newest_publishable(self):
@@ -138,7 +153,23 @@ class ReviewRound(models.Model):
     snapshot = models.JSONField(help_text="Title, summary, body, audiences and cited references.")
     rendered = models.JSONField(help_text="HTML rendered from the snapshot, per audience.")
     snapshot_sha256 = models.CharField("snapshot SHA-256", max_length=64)
-    note = models.TextField("change summary", blank=True)
+    note = models.TextField(
+        "note for the board",
+        blank=True,
+        max_length=NOTE_LENGTH,
+        help_text="Internal: what the board should know. Never shown to readers.",
+    )
+    what_changed = models.CharField(
+        "what changed",
+        blank=True,
+        max_length=WHAT_CHANGED_LENGTH,
+        help_text="One public line for the article's update history, approved with the round.",
+    )
+    # The draft's publication settings as submitted: like the text, they reach readers only
+    # with an approved round (see ReviewRoundQuerySet.publishable).
+    slug = models.SlugField("address", max_length=200)
+    allow_pending_publication = models.BooleanField(default=False)
+    review_interval_months = models.PositiveSmallIntegerField(default=12)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -156,7 +187,7 @@ class ReviewRound(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     # Who approved it, as readers see them, frozen at approval time.
     approver_name = models.CharField(max_length=200, blank=True)
     approver_credentials = models.CharField(max_length=100, blank=True)
@@ -164,8 +195,8 @@ class ReviewRound(models.Model):
     # also a weighted tsvector of title, summary and body (see reviews.search).
     search_body = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
-    # Whether readers see this round now: the article's newest visible round. Written only by
-    # reviews.workflow.publish, in the transaction that changes what is visible.
+    # Whether readers see this round now: the article's newest publishable round. Written only
+    # by reviews.workflow.mark_published, in the transaction that changes what is publishable.
     is_published = models.BooleanField(default=False, editable=False)
 
     objects = ReviewRoundQuerySet.as_manager()
@@ -190,6 +221,16 @@ class ReviewRound(models.Model):
                 condition=Q(is_published=True),
                 name="reviewround_one_published_per_article",
             ),
+            # Also the index that finds the published round at an address.
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(is_published=True),
+                name="reviewround_one_published_per_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_interval_months__gte=1) & Q(review_interval_months__lte=60),
+                name="reviewround_review_interval_range",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=State.values), name="reviewround_state_valid"
             ),
@@ -201,6 +242,8 @@ class ReviewRound(models.Model):
         ]
         indexes = [
             models.Index(fields=["article", "state", "submitted_at"]),
+            # Earlier addresses of an article, to redirect them (reviews.pages.current_address).
+            models.Index(fields=["slug", "state"], name="reviewround_address"),
             # The review queue's order.
             models.Index(fields=["submitted_at", "id"], name="reviewround_queue_order"),
             # The newest published rounds (home page, feeds, topic pages).
@@ -242,7 +285,7 @@ class ReviewEvent(models.Model):
     from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=20, choices=State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=NOTE_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

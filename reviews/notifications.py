@@ -22,7 +22,8 @@ def round_submitted(review_round):
     body = (
         f"{review_round.submitted_by.get_username()} submitted round {review_round.number} of "
         f"“{article.title}” for review.\n\n"
-        f"Change summary: {review_round.note or '(none given)'}\n\n"
+        f"Note for the board: {review_round.note or '(none given)'}\n"
+        f"What changed, for readers: {review_round.what_changed or '(none given)'}\n\n"
         f"Review it here: {_admin_url(review_round)}\n"
     )
     _send(f"[Vetted] Review requested: {article.title}", body, recipients)

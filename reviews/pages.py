@@ -26,11 +26,11 @@ from django.utils.dateparse import parse_datetime
 from articles.models import Audience, Disclaimer
 from reviews.models import ReviewRound, State, add_months
 
-# The article's and the round's own columns, and the row they come from, which is the one
-# ReviewRound.objects.published() selects for the article.
+# The round's own columns, and the row they come from: the one ReviewRound.objects.published()
+# selects at the address.
 COLUMNS = """
-    'slug', a.slug,
-    'review_interval_months', a.review_interval_months,
+    'slug', r.slug,
+    'review_interval_months', r.review_interval_months,
     'number', r.number,
     'state', r.state,
     'snapshot_sha256', r.snapshot_sha256,
@@ -41,8 +41,7 @@ COLUMNS = """
 """.strip()
 PUBLISHED_ROUND = """
 FROM reviews_reviewround AS r
-JOIN articles_article AS a ON a.id = r.article_id
-WHERE a.slug = %(slug)s AND r.is_published
+WHERE r.slug = %(slug)s AND r.is_published
 """
 
 # Named parameters: slug, the two audiences the request asks for (either may be NULL; each is
@@ -70,7 +69,7 @@ SELECT json_build_object(
     'contents', CASE WHEN %(every)s THEN r.rendered -> 'audiences' END,
     'history', (
         SELECT json_agg(json_build_array(
-            h.decided_at, h.approver_name, h.approver_credentials, h.note))
+            h.decided_at, h.approver_name, h.approver_credentials, h.what_changed))
         FROM reviews_reviewround AS h
         WHERE h.article_id = r.article_id AND h.state = %(approved)s
     ),
@@ -109,15 +108,15 @@ class Approval:
     decided_at: datetime
     approver_name: str
     approver_credentials: str
-    note: str
+    what_changed: str  # the public line the board approved with the round
 
 
 @dataclass(frozen=True)
 class PublishedRound:
     """What readers see of an article's published round, apart from its HTML."""
 
-    slug: str  # the article's address now (the snapshot's may be older)
-    review_interval_months: int
+    slug: str  # the address readers reach it at (as approved; the draft's may differ)
+    review_interval_months: int  # as approved
     number: int
     state: str
     snapshot_sha256: str
@@ -133,11 +132,11 @@ class PublishedRound:
 
     @classmethod
     def fields_of(cls, review_round):
-        """The fields of a ReviewRound (with its article) as this class names them."""
+        """The fields of a ReviewRound as this class names them."""
         snapshot = review_round.snapshot
         return {
-            "slug": review_round.article.slug,
-            "review_interval_months": review_round.article.review_interval_months,
+            "slug": review_round.slug,
+            "review_interval_months": review_round.review_interval_months,
             "number": review_round.number,
             "state": review_round.state,
             "snapshot_sha256": review_round.snapshot_sha256,
@@ -187,21 +186,14 @@ class PublishedPage(PublishedRound):
         return next(item["name"] for item in self.audiences if item["slug"] == self.audience)
 
 
-# What lists and pages never read of a round: its search text and the draft's own text.
-NOT_READ = [
-    "search_body",
-    "search_vector",
-    "article__title",
-    "article__summary",
-    "article__body",
-    "article__evidence_note",
-]
+# What pages never read of a round: its search text.
+NOT_READ = ["search_body", "search_vector"]
 
 
 def published_rounds(rounds):
     """PublishedRound of each round in `rounds` (a ReviewRound queryset of published rounds,
     filtered and ordered by the caller), read in one query without their HTML."""
-    rows = rounds.select_related("article").defer("rendered", *NOT_READ)
+    rows = rounds.defer("rendered", *NOT_READ)
     return [PublishedRound(**PublishedRound.fields_of(review_round)) for review_round in rows]
 
 
@@ -287,13 +279,7 @@ def _read_in_one_statement(slug, asked, remembered, every_audience):
 
 
 def _read_with_the_orm(slug, asked, remembered, every_audience):
-    review_round = (
-        ReviewRound.objects.published()
-        .filter(article__slug=slug)
-        .select_related("article")
-        .defer(*NOT_READ)
-        .first()
-    )
+    review_round = ReviewRound.objects.published().filter(slug=slug).defer(*NOT_READ).first()
     if review_round is None:
         return None
     rendered = review_round.rendered["audiences"]
@@ -307,7 +293,7 @@ def _read_with_the_orm(slug, asked, remembered, every_audience):
             article_id=review_round.article_id, state=State.APPROVED
         )
         .order_by("-decided_at")
-        .values_list("decided_at", "approver_name", "approver_credentials", "note")
+        .values_list("decided_at", "approver_name", "approver_credentials", "what_changed")
     ]
     disclaimers = Disclaimer.objects.for_audience(audience, pending=not review_round.is_approved)
     return PublishedPage(
@@ -317,4 +303,17 @@ def _read_with_the_orm(slug, asked, remembered, every_audience):
         contents=rendered if every_audience else None,
         history=history,
         disclaimers=[(disclaimer.placement, disclaimer.body) for disclaimer in disclaimers],
+    )
+
+
+def current_address(slug):
+    """The address readers reach the article at that was once published at `slug`, or None
+    (nothing was ever published there, or it is still the address): old addresses redirect."""
+    articles = ReviewRound.objects.filter(slug=slug, state=State.APPROVED).values("article_id")
+    return (
+        ReviewRound.objects.published()
+        .filter(article_id__in=articles)
+        .exclude(slug=slug)
+        .values_list("slug", flat=True)
+        .first()
     )

@@ -18,11 +18,18 @@ from django.utils import timezone
 from reversion.models import Version
 
 from articles.models import Article, Audience
-from articles.rendering import check
+from articles.rendering import Diagnostic, check
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import notifications
-from reviews.models import OPEN_STATES, ReviewEvent, ReviewRound, State
+from reviews.models import (
+    NOTE_LENGTH,
+    OPEN_STATES,
+    WHAT_CHANGED_LENGTH,
+    ReviewEvent,
+    ReviewRound,
+    State,
+)
 from reviews.search import index_round, searchable_body
 from reviews.signals import published_changed
 from reviews.snapshots import build_snapshot, render_snapshot, snapshot_digest
@@ -74,6 +81,14 @@ class ConflictOfInterest(ReviewError, PermissionDenied):
     """The actor wrote or submitted the text under review and so may not decide on it."""
 
 
+class AddressTaken(ReviewError):
+    """Another article was published at the address the draft asks for."""
+
+
+class InvalidNote(ReviewError):
+    """A note or public line is too long or holds characters that cannot be stored."""
+
+
 class ContentProblems(ReviewError):
     """The article's text has problems that must be fixed before it can be submitted."""
 
@@ -81,6 +96,11 @@ class ContentProblems(ReviewError):
         self.diagnostics = list(diagnostics)
         lines = "; ".join(diagnostic.message for diagnostic in self.diagnostics)
         super().__init__(f"The article cannot be submitted: {lines}")
+
+
+class TextTooLong(ContentProblems):
+    """A field of the draft is longer than its limit (possible only where forms were bypassed,
+    as by a shell or an older import)."""
 
 
 class UnresolvedCitations(ContentProblems):
@@ -91,21 +111,41 @@ class MalformedBlocks(ContentProblems):
     """An audience block is unclosed, nested, stray or names an unknown audience."""
 
 
-def submit(article, *, by, note=""):
-    """Freeze the article's saved text into a new round awaiting review, and return it.
+def submit(article, *, by, note="", what_changed=""):
+    """Freeze the article's saved text and publication settings (address, review interval,
+    pending publication) into a new round awaiting review, and return it.
 
-    Supersedes any open round of the article. Raises PermissionDenied when `by` may not submit,
-    UnresolvedCitations or MalformedBlocks (naming each problem and its line) when the text is
-    not fit for review; nothing is written then.
+    `note` is for the board only; `what_changed` is the public line of the update history
+    that readers see once the board approves the round. Supersedes any open round of the
+    article. Raises PermissionDenied when `by` may not submit, InvalidNote for a note or line
+    that is too long or holds a NUL character, AddressTaken when another article was published
+    at the draft's address, UnresolvedCitations or MalformedBlocks (naming each problem and its
+    line) when the text is not fit for review; nothing is written then.
     """
     _require_permission(by, Action.SUBMIT)
+    note = clean_note(note, label="The note for the board")
+    what_changed = clean_note(
+        what_changed, label="The “what changed” line", limit=WHAT_CHANGED_LENGTH
+    )
     with transaction.atomic():
         # Lock the article and read it afresh, so the snapshot is exactly what is stored.
         article = Article.objects.select_for_update().get(pk=article.pk)
         frozen = freeze(article)
         if frozen.problems:
-            unresolved = any(problem.code == "unknown-citation" for problem in frozen.problems)
+            codes = {problem.code for problem in frozen.problems}
+            if "too-long" in codes:
+                raise TextTooLong(frozen.problems)
+            unresolved = "unknown-citation" in codes
             raise (UnresolvedCitations if unresolved else MalformedBlocks)(frozen.problems)
+        if (
+            ReviewRound.objects.filter(slug=article.slug, state=State.APPROVED)
+            .exclude(article=article)
+            .exists()
+        ):
+            raise AddressTaken(
+                f"The address “{article.slug}” belongs to another published article (readers "
+                "who use it are sent there). Choose another address and save before submitting."
+            )
 
         for open_round in ReviewRound.objects.select_for_update().filter(
             article=article, state__in=OPEN_STATES
@@ -128,6 +168,10 @@ def submit(article, *, by, note=""):
             snapshot_sha256=frozen.digest,
             search_body=frozen.search_body,
             note=note,
+            what_changed=what_changed,
+            slug=article.slug,
+            allow_pending_publication=article.allow_pending_publication,
+            review_interval_months=article.review_interval_months,
             submitted_by=by,
         )
         index_round(review_round)
@@ -187,7 +231,9 @@ def freeze(article, *, body=None, audiences=None, library_keys=None):
         raise InvalidTransition("There are no audiences to render the article for.")
     if library_keys is None:
         library_keys = set(Reference.objects.values_list("key", flat=True))
-    problems = check(body, audiences=[a.slug for a in audiences], reference_keys=library_keys)
+    problems = _too_long(article, body) + check(
+        body, audiences=[a.slug for a in audiences], reference_keys=library_keys
+    )
     references = {
         reference.key: reference.as_data()
         for reference in Reference.objects.filter(key__in=cited_keys(body))
@@ -195,6 +241,30 @@ def freeze(article, *, body=None, audiences=None, library_keys=None):
     return Frozen(
         article=article, body=body, audiences=audiences, references=references, problems=problems
     )
+
+
+def _too_long(article, body):
+    """A Diagnostic for each text of the draft longer than its field allows: forms and imports
+    refuse such text, but a shell does not, and PostgreSQL cannot index it for search."""
+    texts = {
+        "title": article.title,
+        "summary": article.summary,
+        "body": body,
+        "evidence_note": article.evidence_note,
+    }
+    problems = []
+    for name, text in texts.items():
+        field = Article._meta.get_field(name)
+        if field.max_length and len(text or "") > field.max_length:
+            problems.append(
+                Diagnostic(
+                    line=0,
+                    code="too-long",
+                    message=f"The {field.verbose_name} is too long: {len(text):,} characters, "
+                    f"at most {field.max_length:,}.",
+                )
+            )
+    return problems
 
 
 def start_review(review_round, *, by):
@@ -215,6 +285,7 @@ def approve(review_round, *, by, note=""):
     exactly one succeeds.
     """
     _require_permission(by, Action.APPROVE)
+    note = clean_note(note, label="The decision note")
     member = getattr(by, "board_member", None)
     fields = {
         "decided_by": by,
@@ -238,6 +309,7 @@ def request_changes(review_round, *, by, note):
     """
     if not note or not note.strip():
         raise ReviewError("Say what needs to change: a note is required when requesting changes.")
+    note = clean_note(note, label="The note")
     fields = {"decided_by": by, "decided_at": timezone.now(), "decision_note": note}
     changed = _transition(review_round, Action.REQUEST_CHANGES, by=by, note=note, fields=fields)
     transaction.on_commit(lambda: notifications.round_decided(changed))
@@ -337,20 +409,22 @@ def _transition(review_round, action, *, by, note="", fields=None):
         return changed
 
 
-def publish(article, *, previous_slug=None):
-    """Mark the article's newest visible round as the one readers see (or none).
+def publish(article):
+    """Mark the article's newest publishable round as the one readers see (or none).
 
-    Called in the transaction of every change to what is visible: each transition, and saving
-    the article's pending-publication setting. Once that transaction commits, the cached pages
-    at the article's address (and at `previous_slug`, after a change of address) go stale.
+    Called in the transaction of every transition. Once that transaction commits, the cached
+    pages at the article's address before and after go stale (receivers of published_changed).
     """
     with transaction.atomic():
-        mark_published(ReviewRound.objects.filter(article=article))
-    published_changed.send(sender=Article, slugs={article.slug, previous_slug or article.slug})
+        rounds = ReviewRound.objects.filter(article=article)
+        before = set(rounds.published().values_list("slug", flat=True))
+        mark_published(rounds)
+        after = set(rounds.published().values_list("slug", flat=True))
+    published_changed.send(sender=Article, slugs=before | after)
 
 
 def mark_published(rounds):
-    """Of the rounds in the queryset `rounds`, mark the newest visible one of each article as
+    """Of the rounds in the queryset `rounds`, mark the newest publishable one of each article as
     published and every other one as not (ReviewRound.objects.newest_publishable is the rule).
 
     publish() calls it for one article inside each change; the benchmark's bulk seeding calls
@@ -360,22 +434,6 @@ def mark_published(rounds):
     # Unmark before marking: at most one round per article may be published at any moment.
     rounds.filter(is_published=True).exclude(pk__in=newest).update(is_published=False)
     rounds.filter(is_published=False, pk__in=newest).update(is_published=True)
-
-
-def article_saved(sender, instance, created, **kwargs):
-    """Receiver of Article's post_save: re-decide the published round after a save that
-    changed what readers' pages show (address, review interval, pending publication)."""
-    # Raw saves count too: reversion restores an old version with one, and a restored
-    # pending-publication setting changes what readers see. (publish() only ever writes the
-    # state its rule gives, so running it during loaddata is harmless.)
-    if created:  # no round yet: nothing is published
-        instance.remember_page_fields()
-        return
-    if not instance.page_fields_changed():
-        return
-    saved = instance.saved_page_fields() or {}
-    publish(instance, previous_slug=saved.get("slug"))
-    instance.remember_page_fields()
 
 
 def _change_state(locked_round, action, *, by, note="", fields=None):
@@ -399,6 +457,17 @@ def _change_state(locked_round, action, *, by, note="", fields=None):
         note=note,
     )
     return locked_round
+
+
+def clean_note(text, *, label, limit=NOTE_LENGTH):
+    """`text` stripped, or InvalidNote when it is longer than `limit` or holds a NUL (which
+    PostgreSQL cannot store): every note the workflow writes goes through here."""
+    text = (text or "").strip()
+    if "\x00" in text:
+        raise InvalidNote(f"{label} holds a NUL character, which cannot be stored.")
+    if len(text) > limit:
+        raise InvalidNote(f"{label} is too long: {len(text):,} characters, at most {limit:,}.")
+    return text
 
 
 def _require_permission(user, action):

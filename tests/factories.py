@@ -141,8 +141,18 @@ def save_as(user, article, **changes):
     return article
 
 
-def approve(article, *, editor, board_member, note=""):
+def approve(article, *, editor, board_member, note="", what_changed=""):
     """Submit `article`'s saved text, start its review and approve it; return the round."""
-    review_round = workflow.submit(article, by=editor, note=note)
+    review_round = workflow.submit(article, by=editor, note=note, what_changed=what_changed)
     workflow.start_review(review_round, by=board_member)
     return workflow.approve(review_round, by=board_member)
+
+
+def submit_pending(article, *, editor, board_member, **changes):
+    """Have the board approve pending publication for `article` (an approved round with the
+    setting on), then save `changes` and submit them: the open round readers now see, marked
+    pending review. Returns the open round."""
+    save_as(editor, article, allow_pending_publication=True)
+    approve(article, editor=editor, board_member=board_member)
+    save_as(editor, article, **(changes or {"summary": article.summary + " Updated."}))
+    return workflow.submit(article, by=editor)

@@ -182,7 +182,12 @@ class ArticleAdmin(HistoryAdmin):
         change_url = reverse("admin:articles_article_change", args=[article.pk])
         try:
             if action == Action.SUBMIT:
-                review_round = workflow.submit(article, by=request.user, note=note)
+                review_round = workflow.submit(
+                    article,
+                    by=request.user,
+                    note=note,
+                    what_changed=request.POST.get("what_changed", ""),
+                )
             elif action in WORKFLOW_FUNCTIONS:
                 open_round = article.review_rounds.open().first()
                 if open_round is None:

@@ -139,7 +139,9 @@ def test_board_member_sees_approve_and_request_changes_after_starting_review(
     assert workflow_buttons(response) == {"approve", "request_changes"}
     page = response.content.decode()
     assert 'class="state-badge state-under_review"' in page
-    assert 'id="note-request_changes" name="note" rows="2" cols="60" required' in page
+    assert (
+        'id="note-request_changes" name="note" rows="2" cols="60" maxlength="5000" required' in page
+    )
 
 
 def test_board_member_who_edited_the_article_sees_no_approve_button(

@@ -113,3 +113,18 @@ def test_other_errors_outside_a_view_still_get_the_plain_500_page():
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.text
+
+
+class RefusedStatement(Exception):
+    """What psycopg raises for a statement PostgreSQL refuses (its SQLSTATE says why)."""
+
+    sqlstate = "54000"  # program_limit_exceeded: "string is too long for tsvector"
+
+
+def test_a_statement_the_database_refuses_is_not_blamed_on_an_outage(client):
+    # Issue 13, item 10: this answered the 503 outage page and logged a database outage.
+    refused = OperationalError("string is too long for tsvector (1800000 bytes, max 1048575)")
+    refused.__cause__ = RefusedStatement()
+
+    with pytest.raises(OperationalError):
+        get_article_while(refused, client)

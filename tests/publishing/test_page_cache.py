@@ -89,8 +89,7 @@ def test_an_unknown_address_is_not_cached(client, approved):
 def test_a_transition_changes_cached_pages_only_once_it_commits(
     client, article, editor, board_member, committed
 ):
-    edit(article, editor, allow_pending_publication=True)
-    review_round = workflow.submit(article, by=editor)
+    review_round = factories.submit_pending(article, editor=editor, board_member=board_member)
     assert "Pending review." in client.get(URL).content.decode()
     workflow.start_review(review_round, by=board_member)
     with committed():
@@ -146,38 +145,50 @@ def test_losing_the_cache_tokens_never_revives_an_old_page(client, approved):
     assert None not in found.tokens
 
 
-def test_a_new_address_takes_effect_at_once_and_the_old_one_stops(
-    client, approved, article, editor, committed
+def test_a_new_address_takes_effect_with_its_approval_and_the_old_one_redirects(
+    client, approved, article, editor, board_member, committed
 ):
     assert client.get(URL).status_code == 200
     with committed():
         edit(article, editor, slug="bone-health")
-    assert client.get(URL).status_code == 404
+    assert client.get(URL).status_code == 200  # saved, not approved: readers see no change
+    assert client.get("/articles/bone-health/").status_code == 404
+    with committed():
+        factories.approve(article, editor=editor, board_member=board_member)
     assert client.get("/articles/bone-health/").status_code == 200
+    moved = client.get(URL + "?audience=clinician")
+    assert moved.status_code == 301
+    assert moved["Location"] == "/articles/bone-health/?audience=clinician"
+    assert "public" in moved["Cache-Control"]
 
 
-def test_allowing_pending_publication_shows_the_pending_round_at_once(
-    client, approved, article, editor, committed
+def test_allowing_pending_publication_shows_pending_rounds_once_approved(
+    client, approved, article, editor, board_member, committed
 ):
     edit(article, editor, summary="A second take.")
     workflow.submit(article, by=editor)
-    assert "Pending review." not in client.get(URL).content.decode()
     with committed():
         edit(article, editor, allow_pending_publication=True)
-    assert "Pending review." in client.get(URL).content.decode()
+    assert "Pending review." not in client.get(URL).content.decode()  # an editor alone
     with committed():
-        edit(article, editor, allow_pending_publication=False)
-    assert "Pending review." not in client.get(URL).content.decode()
+        factories.approve(article, editor=editor, board_member=board_member)
+        edit(article, editor, summary="A third take.")
+        workflow.submit(article, by=editor)
+    assert "Pending review." in client.get(URL).content.decode()
 
 
-def test_a_new_review_interval_moves_the_due_date_at_once(
-    client, approved, article, editor, committed
+def test_a_new_review_interval_moves_the_due_date_with_its_approval(
+    client, approved, article, editor, board_member, committed
 ):
     due = add_months(approved.decided_at, article.review_interval_months).strftime("%-d %B %Y")
     assert due in client.get(URL).content.decode()
     with committed():
         edit(article, editor, review_interval_months=6)
-    assert due not in client.get(URL).content.decode()
+    assert due in client.get(URL).content.decode()  # saved, not approved
+    with committed():
+        newer = factories.approve(article, editor=editor, board_member=board_member)
+    page = client.get(URL).content.decode()
+    assert add_months(newer.decided_at, 6).strftime("%-d %B %Y") in page
 
 
 def test_saving_only_the_draft_text_keeps_cached_pages(

@@ -83,10 +83,8 @@ def test_edits_after_approval_do_not_reach_readers(client, approved, article, ed
     assert "Shared fact" in page
 
 
-def test_pending_round_is_shown_with_a_caution_when_allowed(client, article, editor):
-    article.allow_pending_publication = True
-    article.save()
-    workflow.submit(article, by=editor)
+def test_pending_round_is_shown_with_a_caution_when_allowed(client, article, editor, board_member):
+    factories.submit_pending(article, editor=editor, board_member=board_member)
     page = client.get("/articles/bones/").content.decode()
     assert "Pending review." in page
     assert "has not been approved yet" in page
@@ -120,9 +118,7 @@ def test_article_page_shows_the_whole_anatomy(client, approved, board_member, au
 def test_stepper_marks_the_current_step(
     client, article, editor, board_member, django_capture_on_commit_callbacks
 ):
-    article.allow_pending_publication = True
-    article.save()
-    review_round = workflow.submit(article, by=editor)
+    review_round = factories.submit_pending(article, editor=editor, board_member=board_member)
     page = client.get("/articles/bones/").content.decode()
     current = page.split('aria-current="step"')[1][:120]
     assert "Submitted" in current
@@ -132,16 +128,16 @@ def test_stepper_marks_the_current_step(
     assert "Under review" in page.split('aria-current="step"')[1][:120]
 
 
-def test_disclaimers_follow_the_audience_and_the_review_state(client, article, editor, audiences):
+def test_disclaimers_follow_the_audience_and_the_review_state(
+    client, article, editor, board_member, audiences
+):
     clinician = next(a for a in audiences if a.slug == "clinician")
     professional = factories.DisclaimerFactory(name="pro", body="For professionals only.")
     professional.audiences.set([clinician])
     factories.DisclaimerFactory(
         name="pending", body="Awaiting the board.", visibility="pending", placement="top"
     )
-    article.allow_pending_publication = True
-    article.save()
-    workflow.submit(article, by=editor)
+    factories.submit_pending(article, editor=editor, board_member=board_member)
     patient_page = client.get("/articles/bones/?audience=patient").content.decode()
     clinician_page = client.get("/articles/bones/?audience=clinician").content.decode()
     assert "For professionals only." not in patient_page
@@ -154,14 +150,12 @@ def test_pending_disclaimer_is_hidden_once_approved(client, approved):
     assert "Awaiting the board." not in client.get("/articles/bones/").content.decode()
 
 
-def test_every_audience_page_has_its_canonical_url(client, approved):
+def test_every_audience_page_has_its_canonical_url(client, approved, settings):
+    site = settings.SITE_URL
     default = client.get("/articles/bones/").content.decode()
     clinician = client.get("/articles/bones/?audience=clinician").content.decode()
-    assert '<link rel="canonical" href="http://testserver/articles/bones/">' in default
-    assert (
-        '<link rel="canonical" href="http://testserver/articles/bones/?audience=clinician">'
-        in clinician
-    )
+    assert f'<link rel="canonical" href="{site}/articles/bones/">' in default
+    assert f'<link rel="canonical" href="{site}/articles/bones/?audience=clinician">' in clinician
 
 
 def test_references_and_facts_are_the_same_for_every_audience(client, approved):
@@ -534,3 +528,49 @@ def test_layout_links_follow_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert site_links()["links"]["home"] == "/"
+
+
+# What readers see comes from what the board approved, never from the request or staff notes
+
+
+def test_the_note_for_the_board_never_reaches_readers(client, article, board_member, audiences):
+    # Issue 13, item 6: the submitter's note was printed in the public update history.
+    submitter = factories.EditorFactory(username="edith-internal")
+    factories.approve(
+        article,
+        editor=submitter,
+        board_member=board_member,
+        note="Rewrote the doses as aexample asked.",
+        what_changed="Doses brought in line with the 2025 guideline.",
+    )
+    public = [
+        client.get("/articles/bones/").content.decode(),
+        client.get("/api/articles/bones/").content.decode(),
+        client.get("/feed/").content.decode(),
+        client.get("/").content.decode(),
+    ]
+    for text in public:
+        assert "as aexample asked" not in text
+        assert "edith-internal" not in text
+        assert board_member.username not in text
+    assert "Doses brought in line with the 2025 guideline." in public[0]
+
+
+def test_absolute_links_use_site_url_whatever_host_a_request_names(client, approved, settings):
+    # Issue 13, item 8: the first Host a page was asked under went into every reader's copy.
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    settings.SITE_URL = "https://vetted.example.org"
+    hostile = {"HTTP_HOST": "localhost:31337", "HTTP_X_FORWARDED_PROTO": "https"}
+
+    first = client.get("/articles/bones/", **hostile).content.decode()
+    later = client.get("/articles/bones/").content.decode()
+    api = client.get("/api/articles/bones/", **hostile).json()
+    feed = client.get("/feed/", **hostile).content.decode()
+    sitemap = client.get("/sitemap.xml", **hostile).content.decode()
+
+    for text in (first, later, feed, sitemap, str(api)):
+        assert "localhost:31337" not in text
+    assert '<link rel="canonical" href="https://vetted.example.org/articles/bones/">' in later
+    assert api["url"] == "https://vetted.example.org/articles/bones/"
+    assert "<link>https://vetted.example.org/articles/bones/</link>" in feed
+    assert "<loc>https://vetted.example.org/articles/bones/</loc>" in sitemap

@@ -53,21 +53,27 @@ def test_search_never_shows_unapproved_newer_text(client, editor, board_member, 
     assert results(client, "iron") == ["changing"]
 
 
-def test_pending_text_is_searchable_when_it_is_the_shown_round(client, editor, audiences):
-    article = factories.ArticleFactory(
-        created_by=editor, slug="pending", title="Selenium?", allow_pending_publication=True
-    )
-    workflow.submit(article, by=editor)
+def test_pending_text_is_searchable_when_it_is_the_shown_round(
+    client, editor, board_member, audiences
+):
+    article = factories.ArticleFactory(created_by=editor, slug="pending", title="Iodine?")
+    factories.submit_pending(article, editor=editor, board_member=board_member, title="Selenium?")
     assert results(client, "selenium") == ["pending"]
+    assert results(client, "iodine") == []
 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "x" * 5000, "'; DROP TABLE x; --", "&&||!:*<>()", "\x00\x01", "🦴 bone", "a:b:c"],
+    ["", "   ", "x" * 5000, "'; DROP TABLE x; --", "&&||!:*<>()", "\x01\x02", "🦴 bone", "a:b:c"],
 )
 def test_empty_long_and_odd_queries_return_a_normal_page(client, corpus, query):
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
+
+
+def test_a_query_with_a_nul_character_is_a_bad_request(client, corpus):
+    response = client.get("/search/", {"q": "\x00\x01"})
+    assert response.status_code == 400
 
 
 def test_search_results_are_paginated(client, editor, board_member, audiences):

@@ -28,15 +28,17 @@ def article(editor, audiences):
     return factories.ArticleFactory(created_by=editor, slug="bones", body=BODY)
 
 
-def approve(article, editor, board_member, note=""):
-    return factories.approve(article, editor=editor, board_member=board_member, note=note)
+def approve(article, editor, board_member, what_changed=""):
+    return factories.approve(
+        article, editor=editor, board_member=board_member, what_changed=what_changed
+    )
 
 
 def orm_history(article):
     return list(
         ReviewRound.objects.filter(article=article, state=State.APPROVED)
         .order_by("-decided_at")
-        .values_list("decided_at", "approver_name", "approver_credentials", "note")
+        .values_list("decided_at", "approver_name", "approver_credentials", "what_changed")
     )
 
 
@@ -102,13 +104,12 @@ def test_the_statement_reads_exactly_what_the_orm_reads(
     for_carers.audiences.set(audiences[:2])
     factories.DisclaimerFactory(body="Pending.", visibility=Disclaimer.Visibility.PENDING)
     factories.DisclaimerFactory(body="For everyone.", placement="top")
-    approve(article, editor, board_member, note="First.")
     if pending:
-        article.allow_pending_publication = True
-        article.save()
-        article.body += "\nMore."
-        article.save()
-        workflow.submit(article, by=editor)
+        factories.submit_pending(
+            article, editor=editor, board_member=board_member, body=article.body + "\nMore."
+        )
+    else:
+        approve(article, editor, board_member, what_changed="First.")
 
     for every_audience in (False, True):
         statement = pages._read_in_one_statement("bones", *asked, every_audience)
@@ -172,25 +173,27 @@ def test_odd_audience_values_fall_back_to_the_default(article, editor, board_mem
 
 
 def test_history_lists_every_approval_newest_first(article, editor, board_member):
-    approve(article, editor, board_member, note="First version.")
+    approve(article, editor, board_member, what_changed="First version.")
     factories.save_as(editor, article, title="A sharper question?")
-    approve(article, editor, board_member, note="Sharper question.")
+    approve(article, editor, board_member, what_changed="Sharper question.")
 
     page = published_page("bones")
 
     assert [
-        (item.decided_at, item.approver_name, item.approver_credentials, item.note)
+        (item.decided_at, item.approver_name, item.approver_credentials, item.what_changed)
         for item in page.history
     ] == orm_history(article)
-    assert [item.note for item in page.history] == ["Sharper question.", "First version."]
+    assert [item.what_changed for item in page.history] == [
+        "Sharper question.",
+        "First version.",
+    ]
     assert page.number == 2
 
 
 def test_a_pending_round_shows_when_the_article_allows_it(article, editor, board_member):
-    approve(article, editor, board_member)
-    article.allow_pending_publication = True
-    factories.save_as(editor, article, title="Rewritten?")
-    pending = workflow.submit(article, by=editor)
+    pending = factories.submit_pending(
+        article, editor=editor, board_member=board_member, title="Rewritten?"
+    )
 
     page = published_page("bones")
 
@@ -215,9 +218,7 @@ def test_disclaimers_match_the_orm_for_every_audience(
     )
     factories.DisclaimerFactory(body="Same order, later id.", order=2)
     if pending:
-        article.allow_pending_publication = True
-        article.save()
-        workflow.submit(article, by=editor)
+        factories.submit_pending(article, editor=editor, board_member=board_member)
     else:
         approve(article, editor, board_member)
 

@@ -479,7 +479,11 @@ class Command(BaseCommand):
                     "rendered": variant["rendered_json"],
                     "rendered_dict": variant["rendered"],
                     "snapshot_sha256": snapshot_digest(snapshot),
-                    "note": f"Round {number}: updated the evidence.",
+                    "note": "Checked every reference again.",
+                    "what_changed": f"Round {number}: updated the evidence.",
+                    "slug": article.slug,
+                    "allow_pending_publication": False,
+                    "review_interval_months": draft["interval"],
                     "submitted_by_id": self.editor.pk,
                     "submitted_at": submitted,
                     "reviewer_id": member.user_id,
@@ -526,7 +530,8 @@ class Command(BaseCommand):
         "id", "article_id", "number", "state", "revision_id", "snapshot", "rendered",
         "snapshot_sha256", "note", "submitted_by_id", "submitted_at", "reviewer_id",
         "decided_by_id", "decided_at", "decision_note", "approver_name", "approver_credentials",
-        "search_body", "is_published",
+        "search_body", "is_published", "what_changed", "slug", "allow_pending_publication",
+        "review_interval_months",
     ]  # fmt: skip
 
     def insert_rounds(self, rounds):

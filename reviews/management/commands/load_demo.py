@@ -65,7 +65,10 @@ class Command(BaseCommand):
         if not article.review_rounds.exists():
             board_user = get_user_model().objects.get(username=demo["board_members"][0]["username"])
             review_round = workflow.submit(
-                article, by=editor, note=demo["article"]["change_summary"]
+                article,
+                by=editor,
+                note=demo["article"]["note_for_board"],
+                what_changed=demo["article"]["what_changed"],
             )
             workflow.start_review(review_round, by=board_user)
             workflow.approve(
