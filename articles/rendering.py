@@ -53,8 +53,8 @@ ALLOWED_ATTRIBUTES = {
 # Classes are allowed one by one, only where the citation and reference-list markup uses them.
 ALLOWED_CLASSES = {
     "sup": {"cite", "cite-missing"},
-    "a": {"ref-doi", "ref-pubmed", "ref-url", "ref-back"},
-    "span": {"ref-kind"},
+    "a": {"ref-doi", "ref-pubmed", "ref-url", "ref-back", "ref-retraction"},
+    "span": {"ref-kind", "ref-retracted"},
     "ol": {"references"},
 }
 # Table alignment as a fixed set of attribute values, so no style attribute is ever needed.

@@ -6,6 +6,7 @@ from articles.readability import PLAIN_LANGUAGE_MAX_GRADE, audience_readability
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import workflow
+from reviews.retractions import retracted_citations
 
 # The panel lists this many of the references no article cites, and counts the rest.
 UNUSED_REFERENCES_SHOWN = 20
@@ -33,7 +34,8 @@ def writing_checks(article, body):
         "problems": [
             {"line": problem.line, "code": problem.code, "message": problem.message}
             for problem in frozen.problems
-        ],
+        ]
+        + retraction_warnings(body, frozen.references),
         "audiences": [
             {"slug": audience.slug, "name": audience.name, **scores[audience.slug]}
             for audience in frozen.audiences
@@ -43,3 +45,18 @@ def writing_checks(article, body):
         "unused_count": len(unused),
         "library": library,
     }
+
+
+def retraction_warnings(body, references):
+    """A warning for every line that cites a retracted reference (`references`: key -> data as
+    Reference.as_data() gives it), as problems are listed: line, code, message. A warning does
+    not stop a submission: the board sees the same warning on the round page."""
+    return [
+        {
+            "line": line,
+            "code": "retracted-reference",
+            "message": f"Line {line}: {citation.message} Cite it only to discuss the retraction.",
+        }
+        for citation in retracted_citations(body, references)
+        for line in citation.lines
+    ]

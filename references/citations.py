@@ -73,6 +73,22 @@ def cited_keys(text: str) -> list[str]:
     return list(keys)
 
 
+def citation_lines(text: str) -> dict[str, list[int]]:
+    """Return each cited key with the 1-based lines its citations start on, in order.
+
+    The same plain scan as cited_keys(): every audience block, and code too. Never raises.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    lines: dict[str, list[int]] = {}
+    for match in CITATION_RE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        for key in parse_group(match.group(1)):
+            seen = lines.setdefault(key, [])
+            if line not in seen:
+                seen.append(line)
+    return lines
+
+
 def format_reference(data: Mapping) -> str:
     """Return the reference as AMA-style HTML.
 
@@ -125,8 +141,42 @@ def render_reference_list(
     return '<ol class="references">\n' + "\n".join(items) + "\n</ol>"
 
 
+def retracted_label(notice_doi="") -> str:
+    """The "Retracted" label a retracted reference carries, as PubMed shows it, with a link to
+    the retraction notice when its DOI is known. Safe HTML."""
+    label = '<span class="ref-retracted">Retracted</span>'
+    doi = _or_empty(normalise_doi, notice_doi)
+    if doi:
+        label += f' <a href="{escape(doi_url(doi))}" class="ref-retraction">retraction notice</a>'
+    return label
+
+
+def mark_retracted(references_html: str, notices: Mapping[int, str]) -> str:
+    """Add the "Retracted" label to items of a list render_reference_list() made.
+
+    `notices` maps an item's number to the notice's DOI ("" if unknown). An item that already
+    carries the label keeps it as it is; numbers the list does not hold are ignored. Pure
+    string work on markup this module wrote, so the label reads the same either way.
+    """
+    for number, notice_doi in notices.items():
+        opening = f'<li id="ref-{int(number)}">'
+        start = references_html.find(opening)
+        if start < 0:
+            continue
+        end = start + len(opening)
+        if references_html.startswith('<span class="ref-retracted">', end):
+            continue
+        references_html = (
+            f"{references_html[:end]}{retracted_label(notice_doi)} {references_html[end:]}"
+        )
+    return references_html
+
+
 def _reference_item(number: int, key: str, data: Mapping, count: int) -> str:
     parts = []
+    if data.get("retracted") is True:
+        # First, before the kind: a reader must not miss it (PubMed puts it above the title).
+        parts.append(retracted_label(data.get("retraction_doi")))
     kind_label = _text(data.get("kind_label"))
     if kind_label:
         parts.append(f'<span class="ref-kind">{escape(kind_label)}</span>')

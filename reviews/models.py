@@ -16,6 +16,7 @@ from django.utils import timezone
 from reversion.models import Revision
 
 from articles.models import Article
+from references.models import Reference
 from reviews.search import search_rounds
 
 
@@ -302,6 +303,36 @@ class ReviewEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Review events are append-only and cannot be deleted.")
+
+
+class RetractionAlert(models.Model):
+    """The board was told that a published article cites a reference found retracted.
+
+    One row per (article, reference), written in the transaction that marks the reference
+    retracted, so the board hears of each pair once, however often the retractions are imported
+    again; the e-mail goes out after the commit, one per article.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    reference = models.ForeignKey(Reference, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(
+        "ReviewRound",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The published round that cites it, when the board was told.",
+    )
+    created_at = models.DateTimeField("told on", default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "reference"], name="retraction_alert_once_per_reference"
+            )
+        ]
+
+    def __str__(self):
+        return f"[@{self.reference.key}] retracted, cited by article {self.article_id}"
 
 
 # Review dates: when each approved article falls due for its next review.

@@ -42,6 +42,34 @@ def round_decided(review_round):
     _send(f"[Vetted] {decided.capitalize()}: {review_round.article.title}", body, [recipient])
 
 
+def article_cites_retracted(item):
+    """Tell every active board member that a published article cites references retracted
+    since the board approved it (`item`: a reviews.retractions.NeedsReReview)."""
+    lines = "\n".join(
+        f"- {citation.message} Cited on line{'s' if len(citation.lines) > 1 else ''} "
+        f"{', '.join(str(line) for line in citation.lines)}."
+        for citation in item.references
+    )
+    path = reverse("admin:reviews_reviewround_change", args=[item.round_id])
+    body = (
+        f"“{item.title}”, as readers see it now (round {item.round_number}), cites "
+        f"{'a reference' if len(item.references) == 1 else 'references'} retracted since the "
+        f"board approved it:\n\n{lines}\n\n"
+        "Readers see “Retracted” beside it in the reference list. The article needs "
+        f"re-review: {settings.SITE_URL}{path}\n"
+    )
+    _send(f"[Vetted] Retracted reference cited: {item.title}", body, _board_addresses())
+
+
+def _board_addresses():
+    return list(
+        get_user_model()
+        .objects.filter(board_member__active=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
 def _admin_url(review_round):
     path = reverse("admin:reviews_reviewround_change", args=[review_round.pk])
     return f"{settings.SITE_URL}{path}"

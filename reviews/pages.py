@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Audience, Disclaimer
+from references.citations import mark_retracted
+from references.models import Reference
 from reviews.models import ReviewRound, State, add_months
 
 # The round's own columns, and the row they come from: the one ReviewRound.objects.published()
@@ -56,6 +58,12 @@ SELECT json_build_object(
     'audiences', r.snapshot -> 'audiences',
     'default_audience', r.rendered ->> 'default_audience',
     'references', r.snapshot -> 'references',
+    'retracted_now', (
+        SELECT json_agg(json_build_array(ref.key, ref.retraction_doi))
+        FROM references_reference AS ref
+        WHERE ref.retracted
+          AND ref.key IN (SELECT jsonb_object_keys(r.snapshot -> 'references'))
+    ),
     'audience', CASE
         WHEN r.rendered -> 'audiences' ? %(asked)s THEN %(asked)s
         WHEN r.rendered -> 'audiences' ? %(remembered)s THEN %(remembered)s
@@ -220,6 +228,42 @@ def disclaimers_shown(rows, audience, *, pending):
     ]
 
 
+def with_retractions(retracted_now, references, content, contents):
+    """The round's references and HTML with every reference retracted now marked so, whether or
+    not it was retracted when the round was frozen: (references, content, contents).
+
+    A retraction is a fact about the world, not an editorial change: marking it changes no word
+    the board approved, and a reader must be warned even before the board looks again. So the
+    "Retracted" label shows when the frozen snapshot or the library says so
+    (docs/references.md, "Retractions"). `retracted_now` maps a cited key to its notice's DOI.
+    """
+    newly = {
+        key: notice
+        for key, notice in retracted_now.items()
+        if key in references and references[key].get("retracted") is not True
+    }
+    if not newly:
+        return references, content, contents
+    references = {
+        key: {**data, "retracted": True, "retraction_doi": newly[key]} if key in newly else data
+        for key, data in references.items()
+    }
+
+    def marked(html):
+        numbers = {
+            number: newly[key]
+            for number, key in enumerate(html.get("cited_keys", ()), start=1)
+            if key in newly
+        }
+        if not numbers:
+            return html
+        return {**html, "references_html": mark_retracted(html["references_html"], numbers)}
+
+    if contents is not None:
+        contents = {slug: marked(html) for slug, html in contents.items()}
+    return references, marked(content), contents
+
+
 def published_page(slug, audiences=(None, None), *, every_audience=False):
     """The published page of the article at `slug`, or None when readers have nothing there.
 
@@ -253,6 +297,9 @@ def _read_in_one_statement(slug, asked, remembered, every_audience):
         for decided_at, name, credentials, note in data["history"] or ()
     ]
     history.sort(key=lambda approval: approval.decided_at, reverse=True)
+    references, content, contents = with_retractions(
+        dict(data["retracted_now"] or ()), data["references"], data["content"], data["contents"]
+    )
     return PublishedPage(
         slug=data["slug"],
         review_interval_months=data["review_interval_months"],
@@ -267,10 +314,10 @@ def _read_in_one_statement(slug, asked, remembered, every_audience):
         summary=data["summary"],
         audiences=data["audiences"],
         default_audience=data["default_audience"],
-        references=data["references"],
+        references=references,
         audience=data["audience"],
-        content=data["content"],
-        contents=data["contents"],
+        content=content,
+        contents=contents,
         history=history,
         disclaimers=disclaimers_shown(
             data["disclaimers"] or (), data["audience"], pending=data["state"] != State.APPROVED
@@ -296,11 +343,21 @@ def _read_with_the_orm(slug, asked, remembered, every_audience):
         .values_list("decided_at", "approver_name", "approver_credentials", "what_changed")
     ]
     disclaimers = Disclaimer.objects.for_audience(audience, pending=not review_round.is_approved)
+    fields = PublishedRound.fields_of(review_round)
+    retracted_now = dict(
+        Reference.objects.filter(key__in=list(fields["references"]), retracted=True).values_list(
+            "key", "retraction_doi"
+        )
+    )
+    contents = rendered if every_audience else None
+    fields["references"], content, contents = with_retractions(
+        retracted_now, fields["references"], rendered[audience], contents
+    )
     return PublishedPage(
-        **PublishedRound.fields_of(review_round),
+        **fields,
         audience=audience,
-        content=rendered[audience],
-        contents=rendered if every_audience else None,
+        content=content,
+        contents=contents,
         history=history,
         disclaimers=[(disclaimer.placement, disclaimer.body) for disclaimer in disclaimers],
     )

@@ -22,6 +22,7 @@ from editorial.review import (
 )
 from reviews import diffs, workflow
 from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound
+from reviews.retractions import retracted_in_round
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -153,6 +154,8 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review_round = self.get_object(request, object_id)
+        if review_round is not None and request.method == "GET":
+            warn_retracted(request, review_round)
         if review_round is not None:
             actions = sorted(workflow.allowed_actions(review_round, request.user))
             extra_context = {
@@ -231,6 +234,17 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
             ),
         }
         return TemplateResponse(request, "admin/reviews/compare.html", context)
+
+
+def warn_retracted(request, review_round):
+    """A warning on the round page for every retracted reference the round cites."""
+    for citation in retracted_in_round(review_round):
+        lines = ", ".join(str(line) for line in citation.lines)
+        messages.warning(
+            request,
+            f"Round {review_round.number} cites a retracted reference on line"
+            f"{'s' if len(citation.lines) > 1 else ''} {lines}: {citation.message}",
+        )
 
 
 @admin.register(ReviewEvent)

@@ -2,9 +2,11 @@ import pytest
 
 from references.citations import (
     CITATION_RE,
+    citation_lines,
     cited_keys,
     format_reference,
     format_reference_text,
+    mark_retracted,
     parse_group,
     render_reference_list,
 )
@@ -265,3 +267,44 @@ def test_nothing_cited_renders_no_list():
 def test_counts_not_aligned_with_keys_raise_value_error():
     with pytest.raises(ValueError, match="citation_counts"):
         render_reference_list(["a", "b"], {}, [1])
+
+
+# Retractions (issue 16, item 6)
+
+
+def test_a_retracted_reference_carries_the_label_and_its_notice_first():
+    data = {
+        "key": "a",
+        "kind_label": "Research",
+        "title": "Falls",
+        "retracted": True,
+        "retraction_doi": "10.5555/notice.1",
+    }
+
+    html = render_reference_list(["a"], {"a": data}, [1])
+
+    assert html.startswith(
+        '<ol class="references">\n<li id="ref-1"><span class="ref-retracted">Retracted</span> '
+        '<a href="https://doi.org/10.5555/notice.1" class="ref-retraction">retraction notice</a> '
+        '<span class="ref-kind">Research</span>'
+    )
+
+
+def test_mark_retracted_labels_the_numbered_item_once_and_matches_the_rendered_label():
+    data = {"a": {"title": "One"}, "b": {"title": "Two"}}
+    plain = render_reference_list(["a", "b"], data, [1, 1])
+    rendered = render_reference_list(
+        ["a", "b"], {**data, "b": {"title": "Two", "retracted": True}}, [1, 1]
+    )
+
+    marked = mark_retracted(plain, {2: ""})
+
+    assert marked == rendered
+    assert mark_retracted(marked, {2: "10.5555/x"}) == marked
+    assert mark_retracted(plain, {9: ""}) == plain
+
+
+def test_citation_lines_give_each_key_its_lines():
+    text = "One [@a].\r\nTwo [@b; @a]\n\nThree [\n@a]"
+
+    assert citation_lines(text) == {"a": [1, 2, 4], "b": [2]}

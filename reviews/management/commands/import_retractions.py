@@ -1,8 +1,9 @@
 """`manage.py import_retractions FILE`: mark references retracted from the Retraction Watch CSV.
 
-Prints a line per reference a notice names, then a summary. Exits non-zero with one line, not a
-traceback, when the file is missing, unreadable or not the Retraction Watch CSV; then nothing is
-written.
+Prints a line per reference a notice names, a line per published article that now needs
+re-review (the board is e-mailed once per article: reviews.retractions), then a summary. Exits
+non-zero with one line, not a traceback, when the file is missing, unreadable or not the
+Retraction Watch CSV; then nothing is written.
 """
 
 from pathlib import Path
@@ -10,11 +11,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from references.retractions import (
-    RetractionFileError,
-    parse_retraction_watch,
-    references_mark_retracted,
-)
+from references.retractions import RetractionFileError, parse_retraction_watch
+from reviews.retractions import retractions_mark
 
 
 class Command(BaseCommand):
@@ -40,7 +38,7 @@ class Command(BaseCommand):
         except RetractionFileError as error:
             raise CommandError(f"{path.name}: {error}") from None
         try:
-            marked = references_mark_retracted(
+            marked, alerted = retractions_mark(
                 notices=parsed.notices, source=path.name, dry_run=dry_run
             )
         except DatabaseError as error:
@@ -62,6 +60,12 @@ class Command(BaseCommand):
                 if part
             )
             self.stdout.write(f"[@{item.key}] {what}: {details}")
+        for item in alerted:
+            keys = ", ".join(f"[@{citation.key}]" for citation in item.references)
+            self.stdout.write(
+                f"needs re-review: “{item.title}” (/articles/{item.slug}/) cites {keys}; "
+                "the board was e-mailed."
+            )
         newly = sum(item.changed for item in marked)
         self.stdout.write(
             f"{path.name}: {len(parsed.notices)} retractions read ({parsed.other_kinds} other "
