@@ -26,10 +26,13 @@ import markdown
 import nh3
 from markdown.extensions import Extension
 from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from pymdownx.tilde import DeleteSubExtension
 
 from references.citations import CITATION_RE, GROUP_PATTERN, parse_group
 
@@ -39,13 +42,15 @@ ALLOWED_TAGS = frozenset(
     {
         "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "b", "i",
         "code", "pre", "blockquote", "a", "sup", "sub", "table", "thead", "tbody", "tr",
-        "th", "td", "hr", "br", "img", "span",
+        "th", "td", "hr", "br", "img", "span", "del", "div",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     # aria-label names the reference list's "↩" back-links for screen readers.
     "a": {"href", "title", "id", "aria-label"},
     "li": {"id"},
+    # Footnotes: <sup id="fnref:1"> in the text, <li id="fn:1"> in the list at the end.
+    "sup": {"id"},
     "img": {"src", "alt", "title"},
     # Markdown writes <ol start="3"> for a list that starts at 3; dropping it renumbers the list.
     "ol": {"start"},
@@ -53,9 +58,18 @@ ALLOWED_ATTRIBUTES = {
 # Classes are allowed one by one, only where the citation and reference-list markup uses them.
 ALLOWED_CLASSES = {
     "sup": {"cite", "cite-missing"},
-    "a": {"ref-doi", "ref-pubmed", "ref-url", "ref-back", "ref-retraction"},
+    "a": {
+        "ref-doi",
+        "ref-pubmed",
+        "ref-url",
+        "ref-back",
+        "ref-retraction",
+        "footnote-ref",
+        "footnote-backref",
+    },
     "span": {"ref-kind", "ref-retracted"},
     "ol": {"references"},
+    "div": {"footnote"},
 }
 # Table alignment as a fixed set of attribute values, so no style attribute is ever needed.
 ALLOWED_ATTRIBUTE_VALUES = {
@@ -382,6 +396,8 @@ class _NoRawHtmlExtension(Extension):
 
     def extendMarkdown(self, md):
         md.preprocessors.deregister("html_block")
+        # After whitespace is normalised (30, tabs expanded), before fenced code (25).
+        md.preprocessors.register(_CommonMarkLists(md), "commonmark_lists", 27)
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_DemoteTopHeadings(md), "demote_top_headings", 5)
 
@@ -417,6 +433,72 @@ def nesting_problem(text: str) -> Diagnostic | None:
     return None
 
 
+# A list item's first line: indent, marker ("-", "*", "+", "1." or "1)"), then spaces or nothing.
+_LIST_ITEM_RE = re.compile(r"^( *)([-*+]|[0-9]{1,9}[.)])( +|$)")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def nest_lists_as_commonmark(lines: list[str]) -> list[str]:
+    """Re-indent nested lists so Python-Markdown nests them as CommonMark and GFM do.
+
+    Python-Markdown nests a list only when it is indented four spaces, so the two-space lists
+    that GitHub, Obsidian and most editors write came out flat, without a word. CommonMark's
+    rule is that a line belongs inside a list item when it is indented at least as far as the
+    item's text starts ("- " → 2, "1. " → 3). Each item is re-indented four spaces per level by
+    that rule, and the lines inside it keep their indent relative to its text (moved to
+    Python-Markdown's four-space text column), so lists
+    indented by two, three or four spaces all nest, and four-space lists come out as before.
+    (mdx_truly_sane_lists nests two-space lists but flattens four-space ones.) Fenced code is
+    left as written. Tabs must already be expanded.
+    """
+    result: list[str] = []
+    open_items: list[tuple[int, int]] = []  # (text column in the source, new text column)
+    fence = ""
+    previous_blank = True
+    for line in lines:
+        if fence:
+            result.append(line)
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        if not line.strip():
+            result.append(line)
+            previous_blank = True
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = _LIST_ITEM_RE.match(line)
+        if item and not (not open_items and previous_blank and indent >= 4):
+            while open_items and indent < open_items[-1][0]:
+                open_items.pop()
+            new_indent = 4 * len(open_items)
+            spaces = len(item.group(3))
+            width = len(item.group(2)) + (spaces if 1 <= spaces <= 4 else 1)
+            # Python-Markdown reads an item's text as starting four spaces in, whatever its marker.
+            open_items.append((indent + width, new_indent + 4))
+            result.append(" " * new_indent + line[indent:])
+        elif open_items:
+            while open_items and indent < open_items[-1][0]:
+                open_items.pop()
+            if open_items:
+                source_column, new_column = open_items[-1]
+                result.append(" " * (new_column + indent - source_column) + line[indent:])
+            else:
+                # After a blank line the list has ended; else a lazy continuation line.
+                result.append(line)
+        else:
+            result.append(line)
+        fence_match = _FENCE_RE.match(line) if not item else None
+        if fence_match and not open_items:
+            fence = fence_match.group(1)[0] * 3
+        previous_blank = False
+    return result
+
+
+class _CommonMarkLists(Preprocessor):
+    def run(self, lines):
+        return nest_lists_as_commonmark(lines)
+
+
 def _escaped_paragraphs(text: str) -> str:
     paragraphs = (part.strip() for part in re.split(r"\n\s*\n", text))
     return "".join(f"<p>{html_escape(part)}</p>" for part in paragraphs if part)
@@ -431,6 +513,9 @@ def _markdown_to_html(text: str, extra_extensions: tuple[Extension, ...] = ()) -
             TableExtension(use_align_attribute=True),
             FencedCodeExtension(),
             SaneListExtension(),
+            # ~~struck~~ as on GitHub; a single "~" stays a tilde (no subscript).
+            DeleteSubExtension(subscript=False, smart_delete=True),
+            FootnoteExtension(),
             _NoRawHtmlExtension(),
             *extra_extensions,
         ],
@@ -505,6 +590,42 @@ def render(
         citation_counts=tuple(citations.counts),
         diagnostics=tuple(diagnostics),
     )
+
+
+_FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_FOOTNOTE_REFERENCE_RE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_CODE_SPAN_RE = re.compile(r"(`+).+?\1")
+
+
+def markdown_warnings(source: str) -> list[Diagnostic]:
+    """Markdown that readers would see as written, each with its line: a footnote `[^n]` with
+    no `[^n]: …` line defining it. Warnings, not problems: they never stop a submission.
+    Everything else pasted Markdown brings renders: two-space nested lists, `~~struck~~`
+    text and footnotes. Never raises.
+    """
+    lines = _split_lines(_layout(source).text_for_everyone())
+    defined = {match.group(1) for line in lines if (match := _FOOTNOTE_DEFINITION_RE.match(line))}
+    warnings = []
+    fence = ""
+    for number, line in enumerate(lines, start=1):
+        fence_match = _FENCE_RE.match(line)
+        if fence:
+            fence = "" if line.strip().startswith(fence) else fence
+            continue
+        if fence_match:
+            fence = fence_match.group(1)[0] * 3
+            continue
+        for label in _FOOTNOTE_REFERENCE_RE.findall(_CODE_SPAN_RE.sub("", line)):
+            if label not in defined:
+                warnings.append(
+                    Diagnostic(
+                        number,
+                        "undefined-footnote",
+                        f'Line {number}: footnote [^{label}] has no line "[^{label}]: …" '
+                        "giving its text, so readers would see it as written.",
+                    )
+                )
+    return _sorted_unique(warnings)
 
 
 def render_markdown(source: str) -> str:

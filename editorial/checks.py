@@ -3,6 +3,7 @@ per audience, and the library's references that no article cites."""
 
 from articles.models import Article
 from articles.readability import PLAIN_LANGUAGE_MAX_GRADE, audience_readability
+from articles.rendering import markdown_warnings
 from references.citations import cited_keys
 from references.models import Reference
 from reviews import workflow
@@ -31,11 +32,17 @@ def writing_checks(article, body):
         cited.update(cited_keys(other_body))
     unused = [reference for reference in library if reference["key"] not in cited]
     return {
-        "problems": [
-            {"line": problem.line, "code": problem.code, "message": problem.message}
-            for problem in frozen.problems
-        ]
-        + retraction_warnings(body, frozen.references),
+        # Problems stop a submission; warnings (retracted references, Markdown readers would
+        # see as written) do not. The panel lists both by line.
+        "problems": sorted(
+            [
+                {"line": problem.line, "code": problem.code, "message": problem.message}
+                for problem in frozen.problems
+            ]
+            + retraction_warnings(body, frozen.references)
+            + [vars(warning) for warning in markdown_warnings(body)],
+            key=lambda problem: problem["line"],
+        ),
         "audiences": [
             {"slug": audience.slug, "name": audience.name, **scores[audience.slug]}
             for audience in frozen.audiences
