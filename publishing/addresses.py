@@ -7,6 +7,11 @@ Never from the request: a page is cached and served to every later reader, so a 
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.templatetags.static import static
+
+# The picture link previews show for every page (1200 × 630, the size Open Graph suggests).
+SITE_IMAGE = "img/og-image.png"
+SITE_IMAGE_SIZE = (1200, 630)
 
 
 def absolute_url(path):
@@ -22,3 +27,10 @@ def site_domain():
 def site_protocol():
     """http or https, as SITE_URL says."""
     return urlsplit(settings.SITE_URL).scheme
+
+
+def site_image_url():
+    """The absolute address of the site-wide preview picture (og:image), from SITE_URL unless
+    static files are served from an absolute address (a CDN's) already."""
+    url = static(SITE_IMAGE)
+    return url if urlsplit(url).scheme else absolute_url(url)

@@ -4,6 +4,8 @@ from functools import lru_cache
 
 from django.urls import get_script_prefix, reverse
 
+from publishing.addresses import SITE_IMAGE_SIZE, site_image_url
+
 
 @lru_cache(maxsize=8)
 def links_under(script_prefix):
@@ -19,4 +21,8 @@ def links_under(script_prefix):
 
 
 def site_links(request=None):
-    return {"links": links_under(get_script_prefix())}
+    width, height = SITE_IMAGE_SIZE
+    return {
+        "links": links_under(get_script_prefix()),
+        "site_image": {"url": site_image_url(), "width": width, "height": height},
+    }

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from publishing.addresses import absolute_url, site_image_url
 from references.citations import format_reference_text
 from references.csl import to_csl
 from references.identifiers import doi_url, pubmed_url
@@ -14,8 +15,24 @@ AUDIENCE_TYPES = {
 }
 
 
+PUBLISHER_NAME = "Vetted"
+BOARD_NAME = "Medical Advisory Board"
+
+
 def article_json_ld(page, url):
-    """schema.org MedicalWebPage for one article page (`page`: a reviews.pages.PublishedPage)."""
+    """schema.org MedicalWebPage for one article page (`page`: a reviews.pages.PublishedPage),
+    saying what the page shows and nothing more.
+
+    - datePublished: the article's first approval (the oldest line of its update history);
+      dateModified: its "Last updated" date.
+    - publisher: the site, with its preview picture as logo.
+    - editor: the page credits no author, only "Reviewed by the Medical Advisory Board" (once
+      approved), so the board is named as the editor and its reviewer as reviewedBy; a page
+      pending review claims neither.
+    - each citation: its DOI and PMID as identifiers, and "Retracted" as its status when the
+      reference list labels it so.
+    """
+    first_published = page.history[-1].decided_at if page.history else page.submitted_at
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -30,9 +47,23 @@ def article_json_ld(page, url):
             "@type": "MedicalAudience",
             "audienceType": page.audience_name,
         },
+        "datePublished": first_published.isoformat(),
+        "dateModified": page.last_updated.isoformat(),
+        "publisher": {
+            "@type": "Organization",
+            "name": PUBLISHER_NAME,
+            "url": absolute_url(reverse("articles:home")),
+            "logo": {"@type": "ImageObject", "url": site_image_url()},
+        },
+        "image": site_image_url(),
         "citation": [citation(data) for data in page.references.values()],
     }
     if page.is_approved:
+        data["editor"] = {
+            "@type": "Organization",
+            "name": BOARD_NAME,
+            "url": absolute_url(reverse("articles:board")),
+        }
         data["lastReviewed"] = page.decided_at.date().isoformat()
         data["reviewedBy"] = {
             "@type": "Person",
@@ -57,6 +88,8 @@ def citation(data):
         item.setdefault("url", pubmed_url(data["pmid"]))
     if identifiers:
         item["identifier"] = identifiers
+    if data.get("retracted") is True:
+        item["creativeWorkStatus"] = "Retracted"
     return item
 
 
