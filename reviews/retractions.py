@@ -128,6 +128,18 @@ def needs_rereview(*, keys=None):
     return sorted(listed, key=lambda item: (item.title.lower(), item.article_id))
 
 
+def retraction_changed(reference):
+    """Make the cached pages of every published article citing `reference` stale, after its
+    retraction was set or cleared by hand: their "Retracted" label is read from the library."""
+    slugs = list(
+        ReviewRound.objects.published()
+        .filter(snapshot__references__has_key=reference.key)
+        .values_list("slug", flat=True)
+    )
+    if slugs:
+        published_changed.send(sender=Reference, slugs=slugs)
+
+
 def retractions_mark(*, notices, source, user=None, dry_run=False):
     """Mark the references the notices name retracted (references_mark_retracted), and in the
     same transaction record an alert for every published article that now needs re-review

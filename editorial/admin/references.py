@@ -9,6 +9,7 @@ from django.urls import path
 from editorial.admin.base import HistoryAdmin
 from references.importers.importing import import_references
 from references.models import Reference
+from reviews.retractions import retraction_changed
 
 # A PubMed XML export of a thousand articles with abstracts is about 10 MB.
 MAX_IMPORT_FILE_BYTES = 20 * 1024 * 1024
@@ -62,17 +63,31 @@ class ReferenceImportForm(forms.Form):
 @admin.register(Reference)
 class ReferenceAdmin(HistoryAdmin):
     list_display = ["key", "kind", "title", "container", "year", "doi", "pmid"]
-    list_filter = ["kind", "year"]
+    list_filter = ["kind", "retracted", "year"]
     search_fields = ["key", "alias", "title", "authors", "container", "doi", "pmid"]
     fieldsets = [
-        (None, {"fields": ["key", "kind", "title", "authors"]}),
+        (None, {"fields": ["key", "kind", "title", "authors", "et_al"]}),
         ("Source", {"fields": ["container", "year", "volume", "issue", "pages"]}),
         ("Identifiers", {"fields": ["doi", "pmid", "url", "alias"]}),
+        (
+            "Retraction",
+            {
+                "fields": ["retracted", "retraction_doi", "retraction_date"],
+                "description": "Set by manage.py import_retractions. Readers see “Retracted” "
+                "beside the reference in every published article that cites it; clear it "
+                "only if the notice named the wrong paper.",
+            },
+        ),
     ]
     # A URL typed without a scheme means https (Django 6's default; 5.2 warns and assumes http).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # Adds "Import references" to reversion's change list (which adds "Recover deleted").
     change_list_template = "admin/references/reference/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"retracted", "retraction_doi"} & set(form.changed_data):
+            retraction_changed(obj)
 
     def get_urls(self):
         return [

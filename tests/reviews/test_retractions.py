@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 
 from editorial.checks import writing_checks
+from references.models import Reference
 from references.retractions import RetractionNotice
 from reviews import workflow
 from reviews.models import RetractionAlert
@@ -259,3 +261,35 @@ def test_readers_see_retracted_from_the_frozen_snapshot(article, editor, board_m
 
     assert html.count("ref-retracted") == 1
     assert text.count('<span class="ref-retracted">Retracted</span>') == 1
+
+
+def test_clearing_a_wrong_retraction_in_the_admin_shows_at_once(
+    article, editor, board_member, client, django_capture_on_commit_callbacks
+):
+    factories.approve(article, editor=editor, board_member=board_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        retractions_mark(notices=[notice()], source="test.csv")
+    assert "ref-retracted" in client.get("/articles/falls/").content.decode()
+    superuser = factories.UserFactory(superuser=True)
+    reference = Reference.objects.get(key="odegard2021falls")
+    form = {
+        "key": reference.key,
+        "kind": reference.kind,
+        "title": reference.title,
+        "authors": reference.authors,
+        "container": reference.container,
+        "year": reference.year,
+        "doi": reference.doi,
+        "retraction_doi": "",
+        "retraction_date": "",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = logged_in(Client(), superuser).post(
+            f"/admin/references/reference/{reference.pk}/change/", form
+        )
+
+    assert response.status_code == 302
+    reference.refresh_from_db()
+    assert not reference.retracted
+    assert "ref-retracted" not in client.get("/articles/falls/").content.decode()
