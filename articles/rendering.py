@@ -413,8 +413,11 @@ _QUOTE_PREFIX_RE = re.compile(r"[ \t>]*")
 def nesting_problem(text: str) -> Diagnostic | None:
     """The first line where lists, quotes or brackets nest deeper than MAX_NESTING, if any."""
     brackets = 0
-    for number, line in enumerate(_split_lines(text), start=1):
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+    lines = [line.expandtabs(4) for line in _split_lines(text)]
+    # Measured as Python-Markdown will read it: two spaces may make a level of list.
+    laid_out = nest_lists_as_commonmark(lines)
+    for number, (line, rendered) in enumerate(zip(lines, laid_out, strict=True), start=1):
+        indent = max(len(line) - len(line.lstrip(" ")), len(rendered) - len(rendered.lstrip(" ")))
         quotes = _QUOTE_PREFIX_RE.match(line).group().count(">")
         for char in line:
             if char == "[":

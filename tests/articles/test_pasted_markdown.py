@@ -104,3 +104,19 @@ def test_writing_checks_list_the_footnote_warning_without_stopping_submission(ed
         (3, "undefined-footnote")
     ]
     assert workflow.submit(article, by=editor).number == 1
+
+
+def test_lists_nested_two_spaces_a_level_meet_the_nesting_limit_where_four_spaces_do():
+    from articles.rendering import MAX_NESTING, nesting_problem
+
+    def nested(levels, step):
+        return "".join(" " * step * level + "- item\n" for level in range(levels))
+
+    deepest = next(
+        levels for levels in range(1, 3 * MAX_NESTING) if nesting_problem(nested(levels, 4))
+    )
+
+    assert deepest > MAX_NESTING
+    assert nesting_problem(nested(deepest - 1, 2)) is None
+    assert nesting_problem(nested(deepest, 2)).line == deepest
+    assert "<ul>" not in html(nested(deepest, 2))  # shown as text, as for any structure too deep
