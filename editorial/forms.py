@@ -4,6 +4,7 @@ from django import forms
 
 from articles.models import Article
 from articles.rendering import nesting_problem
+from reviews.models import NOTE_LENGTH, WHAT_CHANGED_LENGTH
 
 
 class ArticleForm(forms.ModelForm):
@@ -15,6 +16,23 @@ class ArticleForm(forms.ModelForm):
     """
 
     edit_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Read by "Save and submit for review" only; part of the form so that a refused save or
+    # submission shows them again as typed.
+    what_changed = forms.CharField(
+        label="What changed, for readers",
+        required=False,
+        max_length=WHAT_CHANGED_LENGTH,
+        help_text="One line for the update history readers see once the board approves.",
+    )
+    submit_note = forms.CharField(
+        label="Note for the board",
+        required=False,
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Never shown to readers.",
+    )
+    # Set by the admin on a form shown again after a refused submission: the reason.
+    submit_refusal = None
 
     class Meta:
         model = Article
@@ -90,5 +108,17 @@ class ArticleForm(forms.ModelForm):
                 "Not saved: someone else saved this article after you opened it. Your text is "
                 "still below; compare it with their change, merge what you need and save again.",
                 code="edit_conflict",
+            )
+        if self.submit_refusal is not None:
+            reasons = getattr(self.submit_refusal, "diagnostics", None)
+            raise forms.ValidationError(
+                [
+                    f"Not submitted, and not saved: {problem.message}"
+                    + (f" (line {problem.line})" if problem.line else "")
+                    for problem in reasons
+                ]
+                if reasons
+                else [f"Not submitted, and not saved: {self.submit_refusal}"],
+                code="submit_refused",
             )
         return cleaned_data
