@@ -7,6 +7,10 @@ from articles.rendering import nesting_problem
 from reviews.models import NOTE_LENGTH, WHAT_CHANGED_LENGTH
 
 
+def normalise_line_ends(text):
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 class ArticleForm(forms.ModelForm):
     """The article change form, carrying the edit_version it was loaded at (optimistic locking).
 
@@ -65,11 +69,16 @@ class ArticleForm(forms.ModelForm):
         }
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
+        # Browsers send a textarea's line ends as CRLF: stored as LF, a browser's save compares
+        # line for line with text saved any other way (an import, a round's snapshot).
+        body = normalise_line_ends(self.cleaned_data["body"])
         too_deep = nesting_problem(body)
         if too_deep:
             raise forms.ValidationError(too_deep.message)
         return body
+
+    def clean_evidence_note(self):
+        return normalise_line_ends(self.cleaned_data.get("evidence_note", ""))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
