@@ -163,14 +163,15 @@ def test_the_desk_fits_a_1366_by_768_screen(demo, page):
     [
         "/admin/",
         "/admin/articles/article/",
-        "CHANGE",
+        "CHANGE/change/",
         "CHANGE/compare-live/",
+        "CHANGE/history/",
     ],
 )
 def test_desk_pages_have_no_accessibility_violations(demo, new_context, axe_script, path):
     page = new_context(bypass_csp=True, viewport=DESK_VIEWPORT).new_page()
-    change = open_desk(page, demo.url).rstrip("/")
-    page.goto(path.replace("CHANGE", change) if "CHANGE" in path else demo.url + path)
+    change = open_desk(page, demo.url).removesuffix("change/")
+    page.goto(path.replace("CHANGE/", change) if "CHANGE" in path else demo.url + path)
     page.add_script_tag(path=axe_script)
     results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     assert results["passes"], "axe checked nothing"
