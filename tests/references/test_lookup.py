@@ -11,8 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from references import lookup
+from references.models import Reference
+from tests import factories
+from tests.clients import logged_in
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lookup"
 KNOWN_DOI = "10.5555/vetted.k2.2020"
@@ -173,4 +177,68 @@ def test_the_lookup_is_off_unless_switched_on(settings, fake_services):
     FakeServices.requests = []
     with pytest.raises(lookup.LookupDisabled, match="switched off"):
         lookup.lookup_doi(KNOWN_DOI)
+    assert FakeServices.requests == []
+
+
+# The admin page that uses it
+
+
+def lookup_url():
+    return reverse("admin:references_reference_lookup")
+
+
+@pytest.mark.django_db
+def test_the_admin_opens_the_add_form_filled_from_a_doi(client, editor, services):
+    logged_in(client, editor)
+    response = client.post(lookup_url(), {"identifier": f"doi:{KNOWN_DOI}"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:references_reference_add") + "?")
+    form = client.get(response.url).context["adminform"].form
+    assert form["title"].value().startswith("Role of vitamin K2 in bone metabolism")
+    assert form["authors"].value() == "Example A\nSample B"
+    assert form["year"].value() == "2020"
+    assert form["doi"].value() == KNOWN_DOI
+    assert not Reference.objects.exists()  # nothing is saved until the editor saves
+
+
+@pytest.mark.django_db
+def test_the_admin_fills_from_a_pmid(client, editor, services):
+    logged_in(client, editor)
+    response = client.post(lookup_url(), {"identifier": f"PMID {KNOWN_PMID}"})
+    form = client.get(response.url).context["adminform"].form
+    assert form["pmid"].value() == KNOWN_PMID
+    assert form["kind"].value() == "review"
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_not_found_and_keeps_the_identifier(client, editor, services):
+    logged_in(client, editor)
+    response = client.post(lookup_url(), {"identifier": "10.5555/nothing"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Crossref has no record of DOI 10.5555/nothing." in page
+    assert 'value="10.5555/nothing"' in page
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_reference_the_library_holds(client, editor, services):
+    factories.ReferenceFactory(key="k2-2020", doi=KNOWN_DOI)
+    logged_in(client, editor)
+    response = client.post(lookup_url(), {"identifier": KNOWN_DOI})
+    assert "already holds this reference as [@k2-2020]" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_says_when_the_lookup_is_off(client, editor, settings):
+    settings.REFERENCE_LOOKUP = False
+    logged_in(client, editor)
+    assert "switched off" in client.get(lookup_url()).content.decode()
+    response = client.post(lookup_url(), {"identifier": KNOWN_DOI})
+    assert "switched off" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_lookup_needs_add_permission(client, services):
+    logged_in(client, factories.UserFactory(is_staff=True, username="staffer"))
+    assert client.post(lookup_url(), {"identifier": KNOWN_DOI}).status_code == 403
     assert FakeServices.requests == []
