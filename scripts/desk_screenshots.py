@@ -2,7 +2,7 @@
 
 Run against a server holding the demo content (`python manage.py load_demo`), for example:
 
-    python scripts/desk_screenshots.py http://127.0.0.1:8000 --out docs
+    python scripts/desk_screenshots.py http://127.0.0.1:8000 --out docs/images
 
 It logs in as the demo editor, opens the demo article's change page at 1366×768, types a
 sentence (so the preview and the gutter show the text as typed) and saves two PNGs:
@@ -30,7 +30,7 @@ TYPED = "\n\nTODO: a sentence for caregivers [@no-such-key]."
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", help="the server's address, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--out", default="docs", help="where to write the PNGs")
+    parser.add_argument("--out", default="docs/images", help="where to write the PNGs")
     parser.add_argument("--username", default="editor")
     parser.add_argument("--password", default="vetted-editor")
     options = parser.parse_args(argv)

@@ -194,6 +194,7 @@
           if (request === sent) {
             // The server's rendering, sanitised by the pipeline every published page uses.
             frame.innerHTML = html;
+            frame.dispatchEvent(new Event("vetted:rendered"));
             status.textContent = "The text as typed (not saved yet).";
           }
         })
@@ -208,6 +209,15 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(refresh, PREVIEW_DELAY_MS);
     }
+
+    // The preview keeps its place in step with the source: the same share of the way down.
+    function follow() {
+      var range = body.scrollHeight - body.clientHeight;
+      var share = range > 0 ? body.scrollTop / range : 0;
+      frame.scrollTop = share * (frame.scrollHeight - frame.clientHeight);
+    }
+    body.addEventListener("scroll", follow);
+    frame.addEventListener("vetted:rendered", follow);
 
     form.addEventListener("input", function (event) {
       if (event.target && ["title", "summary", "body", "evidence_note"].indexOf(event.target.name) >= 0) {
