@@ -6,6 +6,7 @@ Views here parse input and call reviews.workflow; the rules live there.
 
 import json
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -148,8 +149,6 @@ class ArticleAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if object_id and request.method == "POST" and SAVE_AND_SUBMIT in request.POST:
-            return self.save_and_submit(request, object_id, form_url, extra_context)
         return self.with_conflict_shown(
             request, super().changeform_view(request, object_id, form_url, extra_context)
         )
@@ -174,11 +173,13 @@ class ArticleAdmin(HistoryAdmin):
         request._desk_quiet = True  # the save's own "changed successfully" is not the news
         try:
             with transaction.atomic():
-                response = super().changeform_view(request, object_id, form_url, extra_context)
+                # The save's revision is complete when this returns (VersionAdmin.change_view),
+                # so the round's own revision comes after it.
+                response = self.desk_change_view(request, object_id, form_url, extra_context)
                 if response.status_code != 302:
                     request._desk_quiet = False
                     messages.error(request, "Not saved and not submitted: see the form below.")
-                    return self.with_conflict_shown(request, response)
+                    return response
                 form = request._desk_saved_form
                 review_round = workflow.submit(
                     Article.objects.get(pk=form.instance.pk),
@@ -191,7 +192,7 @@ class ArticleAdmin(HistoryAdmin):
             request._desk_quiet = False
             request._submit_refusal = error
             messages.error(request, f"Not saved and not submitted: {error}")
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            return self.desk_change_view(request, object_id, form_url, extra_context)
         finally:
             request._desk_quiet = False
         messages.success(
@@ -234,6 +235,17 @@ class ArticleAdmin(HistoryAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Not inside a revert (HistoryAdmin), whose revision is still open: a round must
+        # point at a revision already saved.
+        if (
+            request.method == "POST"
+            and SAVE_AND_SUBMIT in request.POST
+            and not reversion.is_active()
+        ):
+            return self.save_and_submit(request, object_id, form_url, extra_context)
+        return self.desk_change_view(request, object_id, form_url, extra_context)
+
+    def desk_change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
         # Without view permission the admin answers 403: build nothing for it first.
         if article is not None and self.has_view_or_change_permission(request, article):

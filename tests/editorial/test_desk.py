@@ -7,6 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
+from reversion.models import Version
 
 from articles.models import Article
 from editorial.checks import did_you_mean, writing_checks
@@ -65,6 +66,13 @@ def test_save_and_submit_freezes_the_text_just_typed(client, editor, article):
     assert response.url == change_url(article)
     review_round = ReviewRound.objects.get(article=article)
     assert review_round.snapshot["article"]["body"] == typed
+    # The round points at history holding that text: the editor's save, then the submission.
+    saved, submitted = list(Version.objects.get_for_object(article).order_by("pk"))[-2:]
+    assert submitted.revision == review_round.revision
+    assert submitted.revision.comment == "Submitted for review (round 1)."
+    assert saved.revision != submitted.revision
+    assert saved.field_dict["body"] == submitted.field_dict["body"] == typed
+    assert saved.revision.user == submitted.revision.user == editor
     assert review_round.note == "Please check the new line."
     assert review_round.what_changed == "New"
     assert review_round.submitted_by == editor
