@@ -294,6 +294,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Filling a reference from its DOI (Crossref's REST API) or PubMed ID (NCBI E-utilities) in the
+# admin. Off unless turned on: it reaches services on the internet. The base URLs can point
+# anywhere that answers in the same shapes (the tests run a local server); MAILTO is sent as
+# Crossref asks of polite clients.
+REFERENCE_LOOKUP = env_bool("REFERENCE_LOOKUP", default=False)
+REFERENCE_LOOKUP_TIMEOUT = env_float("REFERENCE_LOOKUP_TIMEOUT", 10.0)
+CROSSREF_API_URL = env_url("CROSSREF_API_URL", "https://api.crossref.org")
+EUTILS_URL = env_url("EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+REFERENCE_LOOKUP_MAILTO = os.environ.get("REFERENCE_LOOKUP_MAILTO", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

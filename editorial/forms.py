@@ -4,6 +4,11 @@ from django import forms
 
 from articles.models import Article
 from articles.rendering import nesting_problem
+from reviews.models import NOTE_LENGTH, WHAT_CHANGED_LENGTH
+
+
+def normalise_line_ends(text):
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 class ArticleForm(forms.ModelForm):
@@ -15,6 +20,23 @@ class ArticleForm(forms.ModelForm):
     """
 
     edit_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # Read by "Save and submit for review" only; part of the form so that a refused save or
+    # submission shows them again as typed.
+    what_changed = forms.CharField(
+        label="What changed, for readers",
+        required=False,
+        max_length=WHAT_CHANGED_LENGTH,
+        help_text="One line for the update history readers see once the board approves.",
+    )
+    submit_note = forms.CharField(
+        label="Note for the board",
+        required=False,
+        max_length=NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Never shown to readers.",
+    )
+    # Set by the admin on a form shown again after a refused submission: the reason.
+    submit_refusal = None
 
     class Meta:
         model = Article
@@ -47,11 +69,16 @@ class ArticleForm(forms.ModelForm):
         }
 
     def clean_body(self):
-        body = self.cleaned_data["body"]
+        # Browsers send a textarea's line ends as CRLF: stored as LF, a browser's save compares
+        # line for line with text saved any other way (an import, a round's snapshot).
+        body = normalise_line_ends(self.cleaned_data["body"])
         too_deep = nesting_problem(body)
         if too_deep:
             raise forms.ValidationError(too_deep.message)
         return body
+
+    def clean_evidence_note(self):
+        return normalise_line_ends(self.cleaned_data.get("evidence_note", ""))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,5 +117,17 @@ class ArticleForm(forms.ModelForm):
                 "Not saved: someone else saved this article after you opened it. Your text is "
                 "still below; compare it with their change, merge what you need and save again.",
                 code="edit_conflict",
+            )
+        if self.submit_refusal is not None:
+            reasons = getattr(self.submit_refusal, "diagnostics", None)
+            raise forms.ValidationError(
+                [
+                    f"Not submitted, and not saved: {problem.message}"
+                    + (f" (line {problem.line})" if problem.line else "")
+                    for problem in reasons
+                ]
+                if reasons
+                else [f"Not submitted, and not saved: {self.submit_refusal}"],
+                code="submit_refused",
             )
         return cleaned_data

@@ -1,8 +1,12 @@
 """What the article admin and the review-round admin share: the workflow buttons, the state
 badge and the preview of a frozen round."""
 
+import copy
+
 from django.utils.html import format_html
 
+from articles.models import Disclaimer
+from articles.rendering import render_markdown
 from reviews import workflow
 from reviews.models import ReviewEvent, ReviewRound, State
 
@@ -34,6 +38,48 @@ def state_badge(state):
     if not state:
         return format_html('<span class="state-badge state-draft">{}</span>', "Draft")
     return format_html('<span class="state-badge state-{}">{}</span>', state, State(state).label)
+
+
+def reader_status_badge(status):
+    """A reviews.status.ArticleStatus as a badge: its label, with the detail to read."""
+    return format_html(
+        '<span class="reader-status reader-status-{}" title="{}">{}</span>',
+        status.code,
+        status.detail,
+        status.detail,
+    )
+
+
+# The draft's fields the live preview takes as typed.
+PREVIEW_FIELDS = ("title", "summary", "evidence_note")
+
+
+def draft_preview_context(article, data):
+    """The context of the desk's live preview: `article` with the texts in `data` (a form's
+    POST: title, summary, body, evidence_note, audience) in place of its saved ones, frozen
+    as a submission would be and rendered for the chosen audience, with that audience's
+    disclaimers. Nothing is saved. Raises ReviewError when there is nothing to render for."""
+    draft = copy.copy(article)
+    for name in PREVIEW_FIELDS:
+        if name in data:
+            setattr(draft, name, data[name])
+    frozen = workflow.freeze(draft, body=data.get("body", article.body))
+    context = preview_context(frozen.snapshot, frozen.rendered, data.get("audience"))
+    approved = last_approved_round(article.pk)
+    disclaimers = Disclaimer.objects.for_audience(context["audience"])
+    return {
+        **context,
+        "problems": frozen.problems,
+        "last_approved": approved,
+        "top_disclaimers": [
+            render_markdown(d.body) for d in disclaimers if d.placement == Disclaimer.Placement.TOP
+        ],
+        "bottom_disclaimers": [
+            render_markdown(d.body)
+            for d in disclaimers
+            if d.placement == Disclaimer.Placement.BOTTOM
+        ],
+    }
 
 
 def preview_context(snapshot, rendered, audience_slug):

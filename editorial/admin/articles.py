@@ -4,11 +4,14 @@ admins of what articles are made of: audiences, topics, disclaimers, site pages,
 Views here parse input and call reviews.workflow; the rules live there.
 """
 
+import json
+
+import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -27,27 +30,67 @@ from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
     Action,
+    draft_preview_context,
     preview_context,
+    reader_status_badge,
     state_badge,
 )
 from references.citations import cited_keys
 from reviews import diffs, workflow
 from reviews.models import OPEN_STATES, ReviewRound, State
+from reviews.status import ReaderStatus, reader_status, status_of, with_reader_status
 
 # Markdown source fields, kept exactly as typed.
 MARKDOWN_FIELDS = {"body", "evidence_note"}
+
+# The desk's compact column: every field but the body, which has a column of its own.
+DESK_FIELDSETS = [
+    (None, {"fields": ["title", "slug", "summary", "edit_version"]}),
+    ("Evidence and topics", {"fields": ["evidence_note", "topics"]}),
+    (
+        "Publication",
+        {
+            "classes": ["collapse"],
+            "fields": ["allow_pending_publication", "review_interval_months"],
+        },
+    ),
+    ("Record", {"classes": ["collapse"], "fields": ["created_by", "created_at", "updated_at"]}),
+]
+
+# The change form's button that saves the form and submits what it saved, in one transaction.
+SAVE_AND_SUBMIT = "_saveandsubmit"
+
+
+class ReaderStatusFilter(admin.SimpleListFilter):
+    """The changelist filter by what readers see (reviews.status)."""
+
+    title = "what readers see"
+    parameter_name = "reader_status"
+
+    def lookups(self, request, model_admin):
+        return ReaderStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ReaderStatus.values:
+            return queryset.filter(reader_status=self.value())
+        return queryset
 
 
 @admin.register(Article)
 class ArticleAdmin(HistoryAdmin):
     form = ArticleForm
-    list_display = ["title", "slug", "review_state", "updated_at"]
+    list_display = ["title", "slug", "status", "review_state", "updated_at"]
     # Counting every article costs more than the rest of the page at scale.
     show_full_result_count = False
-    list_filter = ["topics", "allow_pending_publication"]
+    list_filter = [ReaderStatusFilter, "topics", "allow_pending_publication"]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["topics"]
+    # Checkboxes fit the desk's compact column, and need no script to be accessible.
+    formfield_overrides = {
+        models.ManyToManyField: {
+            "widget": forms.CheckboxSelectMultiple(attrs={"class": "desk-topics"})
+        }
+    }
     readonly_fields = ["created_by", "created_at", "updated_at"]
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -83,15 +126,19 @@ class ArticleAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         newest_round = ReviewRound.objects.filter(article=OuterRef("pk")).order_by("-number")
-        return (
+        return with_reader_status(
             super()
             .get_queryset(request)
             .annotate(latest_state=Subquery(newest_round.values("state")[:1]))
         )
 
-    @admin.display(description="Review state", ordering="latest_state")
+    @admin.display(description="Newest round", ordering="latest_state")
     def review_state(self, article):
         return state_badge(article.latest_state)
+
+    @admin.display(description="What readers see", ordering="reader_status")
+    def status(self, article):
+        return reader_status_badge(status_of(article))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -102,7 +149,11 @@ class ArticleAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        response = super().changeform_view(request, object_id, form_url, extra_context)
+        return self.with_conflict_shown(
+            request, super().changeform_view(request, object_id, form_url, extra_context)
+        )
+
+    def with_conflict_shown(self, request, response):
         form = getattr(response, "context_data", {}).get("adminform")
         conflict = form and form.form.edit_conflict
         if conflict:
@@ -110,6 +161,64 @@ class ArticleAdmin(HistoryAdmin):
             messages.error(request, context["edit_conflict_message"])
             response.context_data.update(context)
         return response
+
+    def save_and_submit(self, request, object_id, form_url, extra_context):
+        """Save the change form and submit what it saved, in one transaction.
+
+        When the save is refused (a form error, an edit conflict) nothing is submitted; when
+        the submission is refused (content problems, a taken address, a bad note) the save is
+        rolled back too. Either way the form is shown again with everything typed, the note
+        for the board and the "what changed" line included, and the reason.
+        """
+        request._desk_quiet = True  # the save's own "changed successfully" is not the news
+        try:
+            with transaction.atomic():
+                # The save's revision is complete when this returns (VersionAdmin.change_view),
+                # so the round's own revision comes after it.
+                response = self.desk_change_view(request, object_id, form_url, extra_context)
+                if response.status_code != 302:
+                    request._desk_quiet = False
+                    messages.error(request, "Not saved and not submitted: see the form below.")
+                    return response
+                form = request._desk_saved_form
+                review_round = workflow.submit(
+                    Article.objects.get(pk=form.instance.pk),
+                    by=request.user,
+                    note=form.cleaned_data.get("submit_note", ""),
+                    what_changed=form.cleaned_data.get("what_changed", ""),
+                )
+        except (workflow.ReviewError, PermissionDenied) as error:
+            # Rolled back: show the form again, as typed, refused for this reason.
+            request._desk_quiet = False
+            request._submit_refusal = error
+            messages.error(request, f"Not saved and not submitted: {error}")
+            return self.desk_change_view(request, object_id, form_url, extra_context)
+        finally:
+            request._desk_quiet = False
+        messages.success(
+            request,
+            f"Saved and submitted for review as round {review_round.number}. "
+            "The board reviews exactly the text you saved.",
+        )
+        return redirect(reverse("admin:articles_article_change", args=[review_round.article_id]))
+
+    def save_form(self, request, form, change):
+        request._desk_saved_form = form
+        return super().save_form(request, form, change)
+
+    def message_user(self, request, *args, **kwargs):
+        if not getattr(request, "_desk_quiet", False):
+            super().message_user(request, *args, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = kwargs.get("fields")
+        if obj is not None and fields is not None and "body" not in fields:
+            kwargs["fields"] = [*fields, "body"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_submit_refusal", None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"submit_refusal": refusal})
+        return form
 
     def get_urls(self):
         return [
@@ -119,11 +228,24 @@ class ArticleAdmin(HistoryAdmin):
                 ("preview/", self.preview_view, "preview"),
                 ("compare/", self.compare_view, "compare"),
                 ("checks/", self.checks_view, "checks"),
+                ("compare-live/", self.compare_live_view, "compare_live"),
+                ("live-preview/", self.live_preview_view, "live_preview"),
             ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Not inside a revert (HistoryAdmin), whose revision is still open: a round must
+        # point at a revision already saved.
+        if (
+            request.method == "POST"
+            and SAVE_AND_SUBMIT in request.POST
+            and not reversion.is_active()
+        ):
+            return self.save_and_submit(request, object_id, form_url, extra_context)
+        return self.desk_change_view(request, object_id, form_url, extra_context)
+
+    def desk_change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
         # Without view permission the admin answers 403: build nothing for it first.
         if article is not None and self.has_view_or_change_permission(request, article):
@@ -134,10 +256,29 @@ class ArticleAdmin(HistoryAdmin):
             saved = checks if body == article.body else writing_checks(article, article.body)
             extra_context = {
                 **(extra_context or {}),
-                **self.review_panel(request, article, problems=saved["problems"]),
+                **self.review_panel(
+                    request,
+                    article,
+                    problems=[p for p in saved["problems"] if p["kind"] == "error"],
+                ),
                 "writing_checks": checks,
+                "desk_annotations_json": json.dumps(checks["problems"]),
+                # The preview of what is in the form: as typed after a refused save.
+                "desk_preview": draft_preview_context(
+                    article,
+                    request.POST if request.method == "POST" else {},
+                ),
+                # The desk needs the page's width: the navigation is one click away anyway.
+                "is_nav_sidebar_enabled": False,
             }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets
+        # On the desk the body has its own column (templates/admin/articles/article/
+        # change_form.html); the other fields make the compact column.
+        return DESK_FIELDSETS
 
     def checks_view(self, request, object_id):
         """The writing checks of a body as typed (POST `body`), as JSON for the live panel."""
@@ -152,15 +293,15 @@ class ArticleAdmin(HistoryAdmin):
 
     def review_panel(self, request, article, *, problems):
         """The review panel's context; `problems` are the saved draft's writing problems."""
+        status = reader_status(article)
         rounds = list(
             article.review_rounds.select_related("submitted_by", "decided_by", "reviewer")
             .prefetch_related("events__actor")
             .order_by("-number")
         )
         open_round = next((r for r in rounds if r.state in OPEN_STATES), None)
+        # Submitting is the change form's "Save and submit for review" button.
         actions = []
-        if request.user.has_perm(workflow.SUBMIT_PERMISSION):
-            actions.append(Action.SUBMIT)
         if open_round:
             actions += sorted(workflow.allowed_actions(open_round, request.user))
         return {
@@ -168,6 +309,10 @@ class ArticleAdmin(HistoryAdmin):
             "open_round": open_round,
             "last_approved_round": next((r for r in rounds if r.state == State.APPROVED), None),
             "latest_state_badge": state_badge(rounds[0].state if rounds else None),
+            "reader_status": status,
+            "reader_status_badge": reader_status_badge(status),
+            "live_round": next((r for r in rounds if r.is_published), None),
+            "may_submit": request.user.has_perm(workflow.SUBMIT_PERMISSION),
             "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
             "draft_problems": problems,
         }
@@ -223,6 +368,50 @@ class ArticleAdmin(HistoryAdmin):
             "original": article,
         }
         return TemplateResponse(request, "admin/reviews/preview.html", context)
+
+    def live_preview_view(self, request, object_id):
+        """The draft as typed (POST title, summary, body, evidence_note), rendered for one
+        audience (POST audience) by the pipeline every round goes through. Stores nothing."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        try:
+            context = draft_preview_context(article, request.POST)
+        except workflow.ReviewError as error:
+            return JsonResponse({"error": str(error)}, status=400)
+        return TemplateResponse(
+            request, "admin/articles/article/_live_preview.html", {"preview": context}
+        )
+
+    def compare_live_view(self, request, object_id):
+        """The saved draft against exactly what readers see now (the published round)."""
+        article = get_object_or_404(Article, pk=object_id)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        live = ReviewRound.objects.published().filter(article=article).first()
+        try:
+            draft = workflow.freeze(article)
+        except workflow.ReviewError as error:
+            messages.error(request, str(error))
+            return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+        if live is None:
+            messages.info(request, "Readers see nothing of this article yet: all of it is new.")
+            old_texts, old_label = {}, "nothing (never published)"
+        else:
+            old_texts = diffs.snapshot_texts(live.snapshot)
+            old_label = f"what readers see now (round {live.number}, {live.get_state_display()})"
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"The saved draft against what readers see: {article.title}",
+            "opts": self.model._meta,
+            "original": article,
+            "old_label": old_label,
+            "new_label": "the saved draft",
+            "field_diffs": diffs.compare_texts(old_texts, diffs.snapshot_texts(draft.snapshot)),
+        }
+        return TemplateResponse(request, "admin/reviews/compare.html", context)
 
     def history_view(self, request, object_id, extra_context=None):
         # One page of versions, without their stored text. Reversion's own history view is

@@ -1,12 +1,18 @@
+from urllib.parse import urlencode
+
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import Q
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from editorial.admin.base import HistoryAdmin
+from references import lookup
 from references.importers.importing import import_references
 from references.models import Reference
 from reviews.retractions import retraction_changed
@@ -60,6 +66,18 @@ class ReferenceImportForm(forms.Form):
         return files
 
 
+class ReferenceLookupForm(forms.Form):
+    identifier = forms.CharField(
+        label="DOI or PubMed ID",
+        max_length=300,
+        help_text="A DOI (10.1000/xyz, doi:…, or a doi.org link) or a PubMed ID (digits).",
+    )
+
+
+# The Reference fields a lookup fills, as the add form's initial data.
+LOOKUP_FIELDS = ("key", "kind", "title", "container", "year", "volume", "issue", "pages", "doi")
+
+
 @admin.register(Reference)
 class ReferenceAdmin(HistoryAdmin):
     list_display = ["key", "kind", "title", "container", "year", "doi", "pmid"]
@@ -96,6 +114,11 @@ class ReferenceAdmin(HistoryAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="references_reference_import",
             ),
+            path(
+                "lookup/",
+                self.admin_site.admin_view(self.lookup_view),
+                name="references_reference_lookup",
+            ),
             *super().get_urls(),
         ]
 
@@ -126,3 +149,54 @@ class ReferenceAdmin(HistoryAdmin):
             "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/references/reference/import.html", context)
+
+    def lookup_view(self, request):
+        """Ask Crossref (a DOI) or PubMed (a PMID) for a reference, then open the add form
+        filled with what they hold, for the editor to check and save. Nothing is saved here."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ReferenceLookupForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            identifier = form.cleaned_data["identifier"].strip()
+            digits = identifier.upper().removeprefix("PMID").strip(" :")
+            try:
+                record = (
+                    lookup.lookup_pmid(digits)
+                    if digits.isdigit()
+                    else lookup.lookup_doi(identifier)
+                )
+            except lookup.ReferenceLookupError as error:
+                form.add_error("identifier", str(error))
+            else:
+                match = Q(pk__in=[])
+                if record.doi:
+                    match |= Q(doi=record.doi)
+                if record.pmid:
+                    match |= Q(pmid=record.pmid)
+                found = Reference.objects.filter(match).first()
+                if found is not None:
+                    form.add_error(
+                        "identifier",
+                        f"The library already holds this reference as [@{found.key}].",
+                    )
+                else:
+                    initial = {name: getattr(record, name) or "" for name in LOOKUP_FIELDS}
+                    initial["pmid"] = record.pmid
+                    initial["authors"] = "\n".join(record.authors)
+                    initial["url"] = record.url
+                    query = urlencode({k: v for k, v in initial.items() if v not in ("", None)})
+                    self.message_user(
+                        request,
+                        "Filled from the record found; check the fields and save.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(f"{reverse('admin:references_reference_add')}?{query}")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add a reference from a DOI or PubMed ID",
+            "opts": self.model._meta,
+            "form": form,
+            "lookup_enabled": settings.REFERENCE_LOOKUP,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, "admin/references/reference/lookup.html", context)

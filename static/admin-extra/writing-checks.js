@@ -1,6 +1,7 @@
-/* Writing checks in the article admin: insert a citation at the cursor, and re-run the checks
-   while the editor types. The panel is complete without this file; it only adds the insert
-   button and the live update. Everything from the server is written with textContent. */
+/* Writing checks in the article admin: re-run the checks while the editor types, update the
+   panel, and hand the problems to the desk's gutter (desk.js, as the "checks" annotations).
+   The panel is complete without this file. Everything from the server is written with
+   textContent. */
 (function () {
   "use strict";
 
@@ -12,29 +13,7 @@
     if (!panel || !body) {
       return;
     }
-    setUpPicker(body);
     setUpLiveChecks(panel, body);
-  }
-
-  function setUpPicker(body) {
-    var picker = document.getElementById("reference-picker");
-    var button = document.getElementById("insert-citation");
-    if (!picker || !button) {
-      return;
-    }
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      if (!picker.value) {
-        return;
-      }
-      var citation = "[@" + picker.value + "]";
-      var start = body.selectionStart;
-      var end = body.selectionEnd;
-      body.setRangeText(citation, start, end, "end");
-      body.focus();
-      // Tell the live checks (and anything else listening) that the text changed.
-      body.dispatchEvent(new Event("input", { bubbles: true }));
-    });
   }
 
   function setUpLiveChecks(panel, body) {
@@ -92,18 +71,8 @@
   }
 
   function show(panel, checks) {
-    var problems = panel.querySelector(".writing-checks-problems");
-    problems.replaceChildren();
-    checks.problems.forEach(function (problem) {
-      var item = element("li", "writing-problem writing-problem-" + problem.code);
-      item.appendChild(element("span", "writing-line", "Line " + problem.line));
-      item.appendChild(document.createTextNode(" " + problem.message));
-      problems.appendChild(item);
-    });
-    if (!checks.problems.length) {
-      problems.appendChild(
-        element("li", "writing-none", "No unknown citations or malformed audience blocks.")
-      );
+    if (window.VettedDesk) {
+      window.VettedDesk.setAnnotations("checks", checks.problems);
     }
 
     checks.audiences.forEach(function (audience) {

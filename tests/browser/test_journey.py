@@ -47,6 +47,12 @@ def save_article(page, body):
 
 
 def press(page, button, note=None):
+    if button == "submit":
+        # "Save and submit for review" is part of the change form, with its note field.
+        if note is not None:
+            page.locator("#id_submit_note").fill(note)
+        page.get_by_role("button", name="Save and submit for review").click()
+        return
     if note is not None:
         page.locator(f"form:has(button.workflow-{button}) textarea").fill(note)
     page.locator(f"button.workflow-{button}").click()
@@ -78,7 +84,7 @@ def test_editor_board_and_reader_journey(demo, page):
     page.goto(change_url)
     save_article(page, body_text(["praxis-2025a", "praxis-2025b"]))
     press(page, "submit", note="First version.")
-    expect(page.locator(".messagelist")).to_contain_text("is now submitted")
+    expect(page.locator(".messagelist")).to_contain_text("Saved and submitted for review")
 
     # The first board member starts the review and requests changes.
     log_in(page, base, "aexample", "vetted-board")
@@ -96,7 +102,7 @@ def test_editor_board_and_reader_journey(demo, page):
     page.locator("#id_summary").fill("In adults aged 65 and over it lowers the risk of falling.")
     save_article(page, body_text(["praxis-2025a", "praxis-2025b"]))
     press(page, "submit", note="Named the age group.")
-    expect(page.locator(".messagelist")).to_contain_text("is now submitted")
+    expect(page.locator(".messagelist")).to_contain_text("Saved and submitted for review")
 
     # The second board member reviews and approves.
     log_in(page, base, "rsample", "vetted-board")

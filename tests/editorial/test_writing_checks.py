@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from articles.readability import is_flagged, plain_text, readability
+from editorial.checks import FIXES
 from tests import factories
 from tests.clients import logged_in
 
@@ -94,14 +95,21 @@ def panel(response):
     return match.group(0)
 
 
+def annotations(response):
+    """The list of problems beside the source, at their lines."""
+    match = re.search(r'<ul id="desk-annotation-list".*?</ul>', response.content.decode(), re.S)
+    assert match, "no annotation list beside the source"
+    return match.group(0)
+
+
 @pytest.mark.django_db
 def test_the_checks_panel_shows_an_unknown_key_with_its_line(client, editor, article):
-    html = panel(logged_in(client, editor).get(change_url(article)))
+    html = annotations(logged_in(client, editor).get(change_url(article)))
     assert (
         '<span class="writing-line">Line 3</span> '
         "Line 3: unknown citation key &quot;made-up-2024&quot;."
     ) in html
-    assert "guideline-2025&quot;" not in html.split("References cited nowhere")[0]
+    assert "guideline-2025&quot;" not in html
 
 
 @pytest.mark.django_db
@@ -109,7 +117,7 @@ def test_the_checks_panel_shows_a_malformed_audience_block_with_its_line(client,
     article = factories.ArticleFactory(
         created_by=editor, body="Shared.\n\n::: audience patients\nHello.\n"
     )
-    html = panel(logged_in(client, editor).get(change_url(article)))
+    html = annotations(logged_in(client, editor).get(change_url(article)))
     assert re.search(r'<span class="writing-line">Line 3</span> Line 3: unknown audience', html)
     assert re.search(r'<span class="writing-line">Line 3</span> Line 3: audience block', html)
 
@@ -157,7 +165,7 @@ def test_references_cited_by_no_article_are_listed(client, editor, article):
     assert [reference["key"] for reference in checks["unused_references"]] == ["unused-trial"]
     assert checks["unused_count"] == 1
     html = panel(response)
-    unused = html.split("References cited nowhere")[1].split("Cite a reference")[0]
+    unused = html.split("References cited nowhere")[1]
     assert "<code>[@unused-trial]</code> A trial nobody cites" in unused
     assert "cited-elsewhere" not in unused
     assert "guideline-2025" not in unused
@@ -177,11 +185,14 @@ def test_the_unused_reference_list_is_capped_with_a_count(client, editor, articl
 
 @pytest.mark.django_db
 def test_the_reference_picker_lists_library_keys_with_titles(client, editor, article):
-    html = panel(logged_in(client, editor).get(change_url(article)))
-    assert '<select id="reference-picker">' in html
-    assert '<option value="guideline-2025">[@guideline-2025] Bone guideline 2025</option>' in html
-    # Without JavaScript the button could do nothing, so the script reveals it.
+    html = logged_in(client, editor).get(change_url(article)).content.decode()
+    assert '<select id="reference-picker" class="cite-list" size="1">' in html
+    option = re.search(r'<option value="guideline-2025"[^>]*>([^<]*)</option>', html)
+    assert option.group(1).startswith("[@guideline-2025]")
+    assert "Bone guideline" in option.group(1)
+    # Without JavaScript the search and the button could do nothing, so the script reveals them.
     assert '<button type="button" class="button" id="insert-citation" hidden>' in html
+    assert re.search(r'<input type="search" id="cite-search"[^>]* hidden>', html)
 
 
 @pytest.mark.django_db
@@ -199,11 +210,12 @@ def test_the_js_file_is_served_and_referenced_without_inline_script(
     assert path
     with open(path, encoding="utf-8") as script:
         source = script.read()
-    assert "setRangeText" in source
     assert "X-CSRFToken" in source
-    response = Client().get("/static/admin-extra/writing-checks.js")
+    assert "VettedDesk.setAnnotations" in source
+    assert '<script src="/static/admin-extra/desk.js" defer></script>' in page
+    response = Client().get("/static/admin-extra/desk.js")
     assert response.status_code == 200
-    assert b"setRangeText" in b"".join(response.streaming_content)
+    assert b"setSelectionRange" in b"".join(response.streaming_content)
 
 
 @pytest.mark.django_db
@@ -217,8 +229,18 @@ def test_the_checks_endpoint_returns_json_for_the_typed_body(client, editor, art
         {
             "line": 1,
             "code": "unknown-citation",
+            "kind": "error",
             "message": 'Line 1: unknown citation key "nowhere-2020".',
-        }
+            "fix": FIXES["unknown-citation"],
+        },
+        {
+            "line": 3,
+            "code": "grade-over-limit",
+            "kind": "warning",
+            "message": "The caregiver text reads at grade "
+            f"{scores_of(checks)['caregiver']['grade']:.1f}, over the limit of 8.",
+            "fix": "Shorter sentences and everyday words bring the grade down.",
+        },
     ]
     scores = {audience["slug"]: audience for audience in checks["audiences"]}
     assert scores["caregiver"]["flagged"] is True
@@ -229,6 +251,10 @@ def test_the_checks_endpoint_returns_json_for_the_typed_body(client, editor, art
     assert [reference["key"] for reference in checks["unused_references"]] == ["guideline-2025"]
     assert checks["unused_count"] == 1
     assert "library" not in checks
+
+
+def scores_of(checks):
+    return {audience["slug"]: audience for audience in checks["audiences"]}
 
 
 @pytest.mark.django_db
@@ -265,7 +291,8 @@ def test_the_checks_endpoint_of_a_missing_article_is_not_found(client, editor, a
 
 
 # Measured with 5 and 50 references: the same budget for both, so no query per reference.
-ARTICLE_PAGE_QUERIES = 16
+# The desk's status and live preview add 7 (see tests/editorial/test_admin.py).
+ARTICLE_PAGE_QUERIES = 23
 
 
 @pytest.mark.django_db
