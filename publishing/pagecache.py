@@ -54,7 +54,7 @@ def article_key(slug):
 def page_key(slug, audience):
     # The number changes with the shape of what is stored, so a new release never unpickles
     # an older release's pages.
-    return f"vetted:article-page:2:{slug}:{audience}"
+    return f"vetted:article-page:3:{slug}:{audience}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,10 @@ class CachedPage:
     last_modified: float  # a POSIX timestamp
     audience: str  # the audience it is written for (never DEFAULT_AUDIENCE)
     html: bytes
+    # The complete response's headers, as the whole middleware stack left them, once the page
+    # has been served to an anonymous reader (publishing.middleware); () until then.
+    headers: tuple = ()
+    secure: bool = False  # whether those headers were made for an HTTPS request
 
     @cached_property
     def last_modified_header(self):
