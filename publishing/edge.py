@@ -17,6 +17,7 @@ thread of the process that committed, retried with bounded backoff, and logged w
 cannot be reached. A transaction that rolls back sends nothing.
 """
 
+import atexit
 import logging
 import threading
 import time
@@ -43,6 +44,11 @@ PURGE_TIMEOUT = 2.0  # seconds per attempt
 PURGE_ATTEMPTS = 8
 PURGE_FIRST_WAIT = 0.25  # doubled after every failed attempt ...
 PURGE_LONGEST_WAIT = 15.0  # ... up to this
+# A process that exits (a management command, a shell) first gives its purges this long.
+EXIT_WAIT = 10.0
+
+_running = set()  # purge threads not yet finished
+_running_lock = threading.Lock()
 
 
 def article_surrogate_key(slug):
@@ -84,8 +90,32 @@ def purge_on_commit(keys):
 def start_purge(keys):
     """Send the purge from a background thread: the request that committed does not wait."""
     for base in settings.EDGE_PURGE_URLS:
-        thread = threading.Thread(target=purge, args=(base, keys), name="edge-purge", daemon=True)
+        thread = threading.Thread(
+            target=_purge_in_background, args=(base, keys), name="edge-purge", daemon=True
+        )
+        with _running_lock:
+            _running.add(thread)
         thread.start()
+
+
+def _purge_in_background(base, keys):
+    try:
+        purge(base, keys)
+    finally:
+        with _running_lock:
+            _running.discard(threading.current_thread())
+
+
+@atexit.register
+def wait_for_purges(timeout=EXIT_WAIT):
+    """Block until every purge started has finished, or `timeout` seconds passed; True if all
+    finished. Runs at exit, so that a command that approves a round purges before it ends."""
+    deadline = time.monotonic() + timeout
+    with _running_lock:
+        threads = list(_running)
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(thread.is_alive() for thread in threads)
 
 
 def purge(base, keys):

@@ -16,6 +16,7 @@ from articles.models import Disclaimer, SitePage
 from publishing import edge
 from reviews import workflow
 from tests import factories
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,3 +154,21 @@ def test_without_edge_urls_nothing_is_sent(edge_server, settings, article, edito
     workflow.submit(article, by=editor)
     time.sleep(0.5)
     assert server.received == []
+
+
+def test_a_process_that_exits_right_after_a_commit_still_sends_its_purge(edge_server, settings):
+    server = edge_server()
+    script = (
+        "import django; django.setup()\n"
+        "from publishing import edge\n"
+        "edge.start_purge(['vetted-site'])\n"  # what a commit callback does; then exit at once
+    )
+    result = run_python(
+        "-c",
+        script,
+        DEBUG="1",
+        EDGE_PURGE_URLS=server.url,
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    assert result.returncode == 0, result.stderr
+    assert server.received == [("PURGE", "/", "vetted-site")]
