@@ -92,9 +92,9 @@ def stored_headers(response):
 
 def stored_response(request, page):
     response = HttpResponse(page.html)
-    headers = response.headers
-    for name, value in page.headers:
-        headers[name] = value
+    # The stored headers were checked when the stack first set them, and every hit would check
+    # them again, one by one (a fifth of a hit's time): put them in place as they were.
+    response.headers._store.update(page.header_store)
     if any(header in request.META for header in CONDITIONAL_HEADERS):
         not_modified = get_conditional_response(
             request, etag=page.etag, last_modified=int(page.last_modified), response=response

@@ -72,6 +72,11 @@ class CachedPage:
     def last_modified_header(self):
         return http_date(self.last_modified)
 
+    @cached_property
+    def header_store(self):
+        """`headers` as django.http.ResponseHeaders keeps them (lower-case name -> (name, value))."""
+        return {name.lower(): (name, value) for name, value in self.headers}
+
 
 @dataclass(frozen=True)
 class Lookup:
