@@ -74,7 +74,7 @@ class CachedPage:
 
     @cached_property
     def header_store(self):
-        """`headers` as django.http.ResponseHeaders keeps them (lower-case name -> (name, value))."""
+        """`headers` as django.http.ResponseHeaders keeps them: lower-case name -> (name, value)."""
         return {name.lower(): (name, value) for name, value in self.headers}
 
 
