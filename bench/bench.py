@@ -9,6 +9,8 @@ page's size that touches neither database nor cache — next to the pages measur
   vetted-nocache  Vetted with CACHE_URL=dummy://, so every request renders the page
   wagtail         Wagtail 8 (bench/.peer-venv) serving the same text, uncached
   wagtail-cache   the same with Django's whole-site cache middleware in Redis
+  vetted-varnish  the vetted server behind Varnish (deploy/varnish/default.vcl), when varnishd
+                  is installed: what readers get through the edge
   bare            the bare-Django reference (bench/bare/): SecurityMiddleware and
                   CommonMiddleware only, one view answering constant bytes of the page's size
 
@@ -25,6 +27,7 @@ import collections
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +51,9 @@ PEER_OVERLAY = lib.BENCH_DIR / "peer" / "overlay"
 PY_SPY_VERSION = "0.4.3"
 # Django's whole-site cache would serve the baseline from Redis too, so the cached peer's pages
 # are compared with the plain peer's baseline (same code, same flags, no cache middleware).
-BASELINE_OF = {"wagtail-cache": "wagtail"}
+BASELINE_OF = {"wagtail-cache": "wagtail", "vetted-varnish": "vetted"}
+VARNISHD = Path("/usr/sbin/varnishd")
+VCL = lib.ROOT / "deploy" / "varnish" / "default.vcl"
 # Fewer completed requests than this in a run say nothing about throughput: left out.
 MIN_REQUESTS = 10
 # The targets for article / in-stack baseline (the older measure) ...
@@ -66,6 +71,7 @@ def parse_args():
         "--concurrency", default="2,8,32", help="wrk connections, comma-separated (2,8,32)"
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Wagtail peer")
+    parser.add_argument("--no-varnish", action="store_true", help="skip the server behind Varnish")
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument(
         "--memory-timeout", type=int, default=90, help="cap on the memory run, seconds (90)"
@@ -258,7 +264,7 @@ def prepare_peer(run):
 # --- measuring --------------------------------------------------------------------------------
 
 
-def start_servers(run, vetted_url, peer_url):
+def start_servers(run, vetted_url, peer_url, args):
     log_dir = run.work
     gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
     servers = {}
@@ -290,7 +296,63 @@ def start_servers(run, vetted_url, peer_url):
             )
     for name, server in servers.items():
         run.start(server, PEER_PATH if name.startswith("wagtail") else "/healthz")
+    if VARNISHD.exists() and not args.no_varnish:
+        servers["vetted-varnish"] = run.start(Varnish(run, servers["vetted"]), "/")
+    elif not args.no_varnish:
+        lib.log("varnishd is not installed: no server behind Varnish")
     return servers
+
+
+class Varnish:
+    """A private varnishd on loopback running deploy/varnish/default.vcl in front of `origin`."""
+
+    def __init__(self, run, origin):
+        self.name = "vetted-varnish"
+        self.port = lib.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        run.work.chmod(0o755)  # varnishd reads the VCL as its own unprivileged user
+        vcl = run.work / "default.vcl"
+        vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{origin.port}";'))
+        self.log_path = run.work / "varnishd.log"
+        self.process = subprocess.Popen(
+            [
+                str(VARNISHD),
+                "-F",
+                "-n",
+                str(run.work / "varnish"),
+                "-a",
+                f"127.0.0.1:{self.port}",
+                "-f",
+                str(vcl),
+                "-s",
+                "malloc,256m",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if lib.http_get(self.base + path, timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"varnishd did not answer:\n{self.log_path.read_text()[-2000:]}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
 
 
 def start_bare(run, sizes):
@@ -643,7 +705,8 @@ def report(args, sizes, table, summary, memory, profiles, versions, started):
         "",
         "Medians over rounds; ratio = page req/s ÷ baseline req/s of the same server in the same "
         "round at the same concurrency (median of those); wagtail-cache is divided by the plain "
-        "wagtail server's baseline, since its cache middleware would cache a baseline too. "
+        "wagtail server's baseline, since its cache middleware would cache a baseline too, and "
+        "vetted-varnish by the vetted server's behind it. "
         "÷ bare = page req/s ÷ the bare-Django reference's (bench/bare/: SecurityMiddleware and "
         "CommonMiddleware only, constant bytes of the page's size) in the same round.",
         f"Load average (1, 5, 15 min) at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
@@ -657,6 +720,7 @@ def report(args, sizes, table, summary, memory, profiles, versions, started):
         "vetted-nocache": "Vetted, cache off (every request renders)",
         "wagtail": "Wagtail peer, uncached",
         "wagtail-cache": "Wagtail peer, Django whole-site cache (Redis)",
+        "vetted-varnish": "Vetted behind Varnish (deploy/varnish)",
     }
     lines.append("Against the bare-Django reference (issue 17's measure):")
     for name, values in summary.items():
@@ -701,7 +765,7 @@ def main():
     try:
         vetted_url = prepare_vetted(run)
         peer_url, versions = (None, None) if args.no_peer else prepare_peer(run)
-        servers = start_servers(run, vetted_url, peer_url)
+        servers = start_servers(run, vetted_url, peer_url, args)
         targets, sizes = page_targets(servers)
         servers["bare"] = start_bare(run, sizes)
         targets.append((*BARE, "/"))
