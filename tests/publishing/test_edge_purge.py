@@ -18,7 +18,7 @@ from reviews import workflow
 from tests import factories
 from tests.processes import run_python
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 class Edge(http.server.ThreadingHTTPServer):
