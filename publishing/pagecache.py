@@ -17,6 +17,10 @@ served last, and Redis reports every change to a token on a connection the proce
 made through any app server still shows at once on every other. Elsewhere a hit costs one
 get_many; with the dummy cache every request renders.
 
+What is stored for a (slug, audience) is the complete response: the page's HTML and every
+header the middleware stack added when it was first served to an anonymous reader
+(CachedPage.headers), so publishing.middleware answers a hit before the rest of the stack runs.
+
 When Redis cannot be reached the site still answers: a lookup finds nothing, so every page is
 rendered from the database and nothing is stored. A token change that cannot be written when
 its transaction commits is kept and written again every second until Redis takes it (see
