@@ -111,7 +111,9 @@ sub vcl_backend_response {
     }
     # The TTL comes from s-maxage. Keep the page a day longer, for outages.
     set beresp.grace = 24h;
-    set beresp.http.xkey = beresp.http.Surrogate-Key;
+    if (beresp.http.Surrogate-Key) {
+        set beresp.http.xkey = beresp.http.Surrogate-Key;
+    }
     return (deliver);
 }
 
