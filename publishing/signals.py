@@ -2,7 +2,7 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from articles.models import Disclaimer, SitePage
+from articles.models import Article, Disclaimer, SitePage, Topic
 from publishing import edge, pagecache
 from reviews.models import BoardMember
 from reviews.signals import published_changed
@@ -24,6 +24,12 @@ def site_pages_changed(**kwargs):
     edge.purge_on_commit([edge.SITE_KEY])
 
 
+def lists_changed(**kwargs):
+    # Topics are read live (not frozen in rounds): the pages that list articles by topic change
+    # as soon as an article's topics or a topic's name do.
+    edge.purge_on_commit([edge.LISTS_KEY])
+
+
 def connect():
     # Disclaimers show on every page: any change makes every cached page stale.
     for signal in (post_save, post_delete):
@@ -32,6 +38,9 @@ def connect():
             signal.connect(
                 site_pages_changed, sender=model, dispatch_uid=f"{model.__name__}-{signal}"
             )
+    for signal in (post_save, post_delete):
+        signal.connect(lists_changed, sender=Topic, dispatch_uid=f"topic-{signal}")
+    m2m_changed.connect(lists_changed, sender=Article.topics.through, dispatch_uid="topics-m2m")
     m2m_changed.connect(
         disclaimers_changed, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
     )

@@ -69,6 +69,7 @@ def edge_server(settings):
         return server
 
     yield start
+    settings.EDGE_PURGE_URLS = []  # what the test's teardown changes is not sent anywhere
     for server in servers:
         server.shutdown()
         server.server_close()
@@ -123,6 +124,13 @@ def test_disclaimer_and_site_page_edits_purge_every_page(edge_server, db):
     assert server.purges(count=1)[-1][2] == "vetted-site"
     SitePage.objects.create(slug="editorial-policy", title="Policy", body="How we review.")
     assert [keys for _, _, keys in server.purges(count=2)] == ["vetted-site", "vetted-site"]
+
+
+def test_topic_edits_purge_the_lists(edge_server, article):
+    server = edge_server()
+    topic = factories.TopicFactory(slug="bone-health")
+    article.topics.add(topic)
+    assert [keys for _, _, keys in server.purges(count=2)] == ["vetted-lists", "vetted-lists"]
 
 
 def test_an_edge_that_fails_is_tried_again_until_it_takes_the_purge(
