@@ -9,10 +9,15 @@ page's size that touches neither database nor cache — next to the pages measur
   vetted-nocache  Vetted with CACHE_URL=dummy://, so every request renders the page
   wagtail         Wagtail 8 (bench/.peer-venv) serving the same text, uncached
   wagtail-cache   the same with Django's whole-site cache middleware in Redis
+  vetted-varnish  the vetted server behind Varnish (deploy/varnish/default.vcl), when varnishd
+                  is installed: what readers get through the edge
+  bare            the bare-Django reference (bench/bare/): SecurityMiddleware and
+                  CommonMiddleware only, one view answering constant bytes of the page's size
 
 wrk drives every target at several concurrencies for a bounded time, the targets alternating
 within each round, and the report gives medians over rounds of req/s, p50 and p99 and the
-ratio page / baseline of the same server (each round's ratio, then their median). Then the
+ratio page / baseline of the same server (each round's ratio, then their median), and the
+ratio page / bare reference (same gunicorn, same round, same concurrency). Then the
 memory of a gunicorn worker after 10,000 article requests, and a py-spy profile of the workers
 while they render. Results go to bench/results/ as JSON; see bench/README.md.
 """
@@ -22,6 +27,7 @@ import collections
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,11 +51,16 @@ PEER_OVERLAY = lib.BENCH_DIR / "peer" / "overlay"
 PY_SPY_VERSION = "0.4.3"
 # Django's whole-site cache would serve the baseline from Redis too, so the cached peer's pages
 # are compared with the plain peer's baseline (same code, same flags, no cache middleware).
-BASELINE_OF = {"wagtail-cache": "wagtail"}
+BASELINE_OF = {"wagtail-cache": "wagtail", "vetted-varnish": "vetted"}
+VARNISHD = Path("/usr/sbin/varnishd")
+VCL = lib.ROOT / "deploy" / "varnish" / "default.vcl"
 # Fewer completed requests than this in a run say nothing about throughput: left out.
 MIN_REQUESTS = 10
-# The issue's targets for article / baseline.
+# The targets for article / in-stack baseline (the older measure) ...
 TARGETS = {"vetted": 0.8, "vetted-nocache": 0.25}
+# ... and for article / the bare-Django reference (issue 17).
+BARE_TARGETS = {"vetted": 0.8, "vetted-nocache": 0.15}
+BARE = ("bare", "reference")  # (server, target) of the bare-Django reference
 
 
 def parse_args():
@@ -60,6 +71,7 @@ def parse_args():
         "--concurrency", default="2,8,32", help="wrk connections, comma-separated (2,8,32)"
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the Wagtail peer")
+    parser.add_argument("--no-varnish", action="store_true", help="skip the server behind Varnish")
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument(
         "--memory-timeout", type=int, default=90, help="cap on the memory run, seconds (90)"
@@ -252,7 +264,7 @@ def prepare_peer(run):
 # --- measuring --------------------------------------------------------------------------------
 
 
-def start_servers(run, vetted_url, peer_url):
+def start_servers(run, vetted_url, peer_url, args):
     log_dir = run.work
     gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
     servers = {}
@@ -284,7 +296,79 @@ def start_servers(run, vetted_url, peer_url):
             )
     for name, server in servers.items():
         run.start(server, PEER_PATH if name.startswith("wagtail") else "/healthz")
+    if VARNISHD.exists() and not args.no_varnish:
+        servers["vetted-varnish"] = run.start(Varnish(run, servers["vetted"]), "/")
+    elif not args.no_varnish:
+        lib.log("varnishd is not installed: no server behind Varnish")
     return servers
+
+
+class Varnish:
+    """A private varnishd on loopback running deploy/varnish/default.vcl in front of `origin`."""
+
+    def __init__(self, run, origin):
+        self.name = "vetted-varnish"
+        self.port = lib.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        run.work.chmod(0o755)  # varnishd reads the VCL as its own unprivileged user
+        vcl = run.work / "default.vcl"
+        vcl.write_text(VCL.read_text().replace('.port = "8000";', f'.port = "{origin.port}";'))
+        self.log_path = run.work / "varnishd.log"
+        self.process = subprocess.Popen(
+            [
+                str(VARNISHD),
+                "-F",
+                "-n",
+                str(run.work / "varnish"),
+                "-a",
+                f"127.0.0.1:{self.port}",
+                "-f",
+                str(vcl),
+                "-s",
+                "malloc,256m",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, path, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if lib.http_get(self.base + path, timeout=2)[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"varnishd did not answer:\n{self.log_path.read_text()[-2000:]}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_bare(run, sizes):
+    """The bare-Django reference, answering as many bytes as Vetted's article page."""
+    vetted = [v for k, v in sizes.items() if k.startswith("vetted/") and k != "vetted/baseline"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")} | {
+        "PYTHONPATH": str(lib.ROOT),
+        "SECRET_KEY": run.secret,
+        "BENCH_BARE_BYTES": str(round(sum(vetted) / len(vetted))),
+    }
+    gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
+    server = run.start(lib.Server("bare", gunicorn, "bench.bare.wsgi", env, log_dir=run.work), "/")
+    status, body, _ = lib.http_get(server.base + "/")
+    assert status == 200
+    sizes["bare/reference"] = len(body)
+    return server
 
 
 def page_targets(servers):
@@ -339,11 +423,12 @@ def measure(servers, targets, args):
     return runs
 
 
-def ratios(runs, server, target, connections):
-    """Each round's page/baseline ratio on one server at one concurrency."""
-    baseline_server = BASELINE_OF.get(server, server)
+def ratios(runs, server, target, connections, reference=None):
+    """Each round's page/baseline ratio on one server at one concurrency; with `reference`
+    (server, target), page/that instead (the bare reference)."""
+    base_server, base_target = reference or (BASELINE_OF.get(server, server), "baseline")
     pages = {r["round"]: r["rps"] for r in usable(runs[(server, target, connections)])}
-    bases = {r["round"]: r["rps"] for r in usable(runs[(baseline_server, "baseline", connections)])}
+    bases = {r["round"]: r["rps"] for r in usable(runs[(base_server, base_target, connections)])}
     return [pages[i] / bases[i] for i in pages if bases.get(i)]
 
 
@@ -357,11 +442,9 @@ def summarize(runs, servers, targets, args):
         for connections in args.concurrency:
             results = usable(runs[(name, target, connections)])
             dropped = len(runs[(name, target, connections)]) - len(results)
-            ratio = (
-                None
-                if target == "baseline"
-                else lib.median(ratios(runs, name, target, connections))
-            )
+            measured = target not in ("baseline", "reference")
+            ratio = lib.median(ratios(runs, name, target, connections)) if measured else None
+            bare = lib.median(ratios(runs, name, target, connections, BARE)) if measured else None
             rows.append(
                 [
                     name,
@@ -371,11 +454,14 @@ def summarize(runs, servers, targets, args):
                     lib.fmt(lib.median([r["p50_ms"] for r in results])),
                     lib.fmt(lib.median([r["p99_ms"] for r in results])),
                     "" if ratio is None else f"{ratio:.3f}",
+                    "" if bare is None else f"{bare:.3f}",
                     f"{sum(r['bad'] for r in runs[(name, target, connections)])}"
                     + (f" ({dropped} runs < {MIN_REQUESTS} req)" if dropped else ""),
                 ]
             )
     for name in servers:
+        if name == BARE[0]:
+            continue
         pages = [t for s, t, _ in targets if s == name and t != "baseline"]
         every = [
             value
@@ -383,7 +469,16 @@ def summarize(runs, servers, targets, args):
             for connections in args.concurrency
             for value in ratios(runs, name, target, connections)
         ]
+        against_bare = [
+            value
+            for target in pages
+            for connections in args.concurrency
+            for value in ratios(runs, name, target, connections, BARE)
+        ]
         summary[name] = {
+            "bare_median": lib.median(against_bare),
+            "bare_min": min(against_bare) if against_bare else None,
+            "bare_max": max(against_bare) if against_bare else None,
             "ratio_median": lib.median(every),
             "ratio_min": min(every) if every else None,
             "ratio_max": max(every) if every else None,
@@ -394,7 +489,17 @@ def summarize(runs, servers, targets, args):
                 for target in pages
             },
         }
-    headers = ["server", "target", "conc", "req/s", "p50 ms", "p99 ms", "ratio", "errors"]
+    headers = [
+        "server",
+        "target",
+        "conc",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "÷ in-stack",
+        "÷ bare",
+        "errors",
+    ]
     return lib.table(headers, rows), summary
 
 
@@ -565,6 +670,23 @@ def summarize_profile(path, top=15):
     }
 
 
+def verdict_line(label, values, kind, target):
+    median = values[f"{kind}_median"]
+    if median is None:
+        return f"  {label:<48} no ratio"
+    verdict = ""
+    if target is not None:
+        verdict = f"  target ≥ {target}: {'met' if median >= target else 'NOT MET'}"
+    per = ""
+    if kind == "ratio":
+        per = ", ".join(f"{t} {v:.3f}" for t, v in values["per_target"].items() if v is not None)
+        per += "; "
+    return (
+        f"  {label:<48} {median:.3f} ({per}range {values[f'{kind}_min']:.3f}–"
+        f"{values[f'{kind}_max']:.3f}){verdict}"
+    )
+
+
 def report(args, sizes, table, summary, memory, profiles, versions, started):
     lines = [
         "",
@@ -583,7 +705,11 @@ def report(args, sizes, table, summary, memory, profiles, versions, started):
         "",
         "Medians over rounds; ratio = page req/s ÷ baseline req/s of the same server in the same "
         "round at the same concurrency (median of those); wagtail-cache is divided by the plain "
-        "wagtail server's baseline, since its cache middleware would cache a baseline too.",
+        "wagtail server's baseline, since its cache middleware would cache a baseline too, and "
+        "vetted-varnish by the vetted server's behind it. "
+        "÷ bare = page req/s ÷ the bare-Django reference's (bench/bare/: SecurityMiddleware and "
+        "CommonMiddleware only, constant bytes of the page's size) in the same round.",
+        f"Load average (1, 5, 15 min) at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}",
         "",
         table,
         "",
@@ -594,21 +720,14 @@ def report(args, sizes, table, summary, memory, profiles, versions, started):
         "vetted-nocache": "Vetted, cache off (every request renders)",
         "wagtail": "Wagtail peer, uncached",
         "wagtail-cache": "Wagtail peer, Django whole-site cache (Redis)",
+        "vetted-varnish": "Vetted behind Varnish (deploy/varnish)",
     }
+    lines.append("Against the bare-Django reference (issue 17's measure):")
     for name, values in summary.items():
-        target = TARGETS.get(name)
-        verdict = ""
-        if target is not None and values["ratio_median"] is not None:
-            met = values["ratio_median"] >= target
-            verdict = f"  target ≥ {target}: {'met' if met else 'NOT MET'}"
-        per = ", ".join(f"{t} {v:.3f}" for t, v in values["per_target"].items() if v is not None)
-        median = values["ratio_median"]
-        lines.append(
-            f"{labels[name]:<48} ratio {median:.3f} ({per}; range "
-            f"{values['ratio_min']:.3f}–{values['ratio_max']:.3f}){verdict}"
-            if median is not None
-            else f"{labels[name]:<48} no ratio"
-        )
+        lines.append(verdict_line(labels[name], values, "bare", BARE_TARGETS.get(name)))
+    lines += ["", "Against the in-stack baseline of the same server (the older measure):"]
+    for name, values in summary.items():
+        lines.append(verdict_line(labels[name], values, "ratio", TARGETS.get(name)))
     if memory:
         lines += [
             "",
@@ -646,8 +765,10 @@ def main():
     try:
         vetted_url = prepare_vetted(run)
         peer_url, versions = (None, None) if args.no_peer else prepare_peer(run)
-        servers = start_servers(run, vetted_url, peer_url)
+        servers = start_servers(run, vetted_url, peer_url, args)
         targets, sizes = page_targets(servers)
+        servers["bare"] = start_bare(run, sizes)
+        targets.append((*BARE, "/"))
         runs = measure(servers, targets, args)
         table, summary = summarize(runs, servers, targets, args)
         profiles = {}

@@ -156,6 +156,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a cached article page is answered from here, complete, before any other work.
+    "publishing.middleware.serve_cached_pages",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.refuse_nul_in_address",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,6 +215,12 @@ BENCH_BASELINE = env_bool("BENCH_BASELINE", default=False)
 # Each process keeps its own copy of recently served pages, kept honest by Redis's change
 # reports (publishing.pagecache.LocalCopy). Off: every hit asks Redis (make bench measures both).
 PAGE_LOCAL_COPY = env_bool("PAGE_LOCAL_COPY", default=True)
+
+# Shared caches in front (Varnish, a CDN; publishing/edge.py): the base URLs that get an HTTP
+# PURGE with a Surrogate-Key header when a change readers see commits, comma-separated. With
+# none, shared caches keep a page as long as browsers do (EDGE_MAX_AGE overrides, in seconds).
+EDGE_PURGE_URLS = env_list("EDGE_PURGE_URLS")
+EDGE_MAX_AGE = env_int("EDGE_MAX_AGE", 0) or None
 
 # Sign-in throttling (django-axes; config/signin.py): 5 failures for one account from one client
 # lock that pair for 15 minutes, counted in the database. The client is config.clients'.

@@ -17,6 +17,10 @@ served last, and Redis reports every change to a token on a connection the proce
 made through any app server still shows at once on every other. Elsewhere a hit costs one
 get_many; with the dummy cache every request renders.
 
+What is stored for a (slug, audience) is the complete response: the page's HTML and every
+header the middleware stack added when it was first served to an anonymous reader
+(CachedPage.headers), so publishing.middleware answers a hit before the rest of the stack runs.
+
 When Redis cannot be reached the site still answers: a lookup finds nothing, so every page is
 rendered from the database and nothing is stored. A token change that cannot be written when
 its transaction commits is kept and written again every second until Redis takes it (see
@@ -54,7 +58,7 @@ def article_key(slug):
 def page_key(slug, audience):
     # The number changes with the shape of what is stored, so a new release never unpickles
     # an older release's pages.
-    return f"vetted:article-page:2:{slug}:{audience}"
+    return f"vetted:article-page:3:{slug}:{audience}"
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,19 @@ class CachedPage:
     last_modified: float  # a POSIX timestamp
     audience: str  # the audience it is written for (never DEFAULT_AUDIENCE)
     html: bytes
+    # The complete response's headers, as the whole middleware stack left them, once the page
+    # has been served to an anonymous reader (publishing.middleware); () until then.
+    headers: tuple = ()
+    secure: bool = False  # whether those headers were made for an HTTPS request
 
     @cached_property
     def last_modified_header(self):
         return http_date(self.last_modified)
+
+    @cached_property
+    def header_store(self):
+        """`headers` as django.http.ResponseHeaders keeps them: lower-case name -> (name, value)."""
+        return {name.lower(): (name, value) for name, value in self.headers}
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,47 @@
-"""Keeping the page cache in step with what readers see (no business rules here)."""
+"""Keeping the page cache and the edge in step with what readers see (no business rules here)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from articles.models import Disclaimer
-from publishing import pagecache
+from articles.models import Article, Disclaimer, SitePage, Topic
+from publishing import edge, pagecache
+from reviews.models import BoardMember
 from reviews.signals import published_changed
 
 
 def articles_published_changed(sender, slugs, **kwargs):
     pagecache.articles_changed(*slugs)
+    edge.purge_on_commit(edge.keys_for_articles(slugs))
+
+
+def disclaimers_changed(**kwargs):
+    pagecache.site_changed()
+    edge.purge_on_commit([edge.SITE_KEY])
+
+
+def site_pages_changed(**kwargs):
+    # The editorial policy and the board are linked from every page; they are cached at the
+    # edge only (not in the page cache), so only the edge needs telling.
+    edge.purge_on_commit([edge.SITE_KEY])
+
+
+def lists_changed(**kwargs):
+    # Topics are read live (not frozen in rounds): the pages that list articles by topic change
+    # as soon as an article's topics or a topic's name do.
+    edge.purge_on_commit([edge.LISTS_KEY])
 
 
 def connect():
     # Disclaimers show on every page: any change makes every cached page stale.
     for signal in (post_save, post_delete):
-        signal.connect(pagecache.site_changed, sender=Disclaimer, dispatch_uid=f"disc-{signal}")
+        signal.connect(disclaimers_changed, sender=Disclaimer, dispatch_uid=f"disc-{signal}")
+        for model in (SitePage, BoardMember):
+            signal.connect(
+                site_pages_changed, sender=model, dispatch_uid=f"{model.__name__}-{signal}"
+            )
+    for signal in (post_save, post_delete):
+        signal.connect(lists_changed, sender=Topic, dispatch_uid=f"topic-{signal}")
+    m2m_changed.connect(lists_changed, sender=Article.topics.through, dispatch_uid="topics-m2m")
     m2m_changed.connect(
-        pagecache.site_changed, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
+        disclaimers_changed, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
     )
     published_changed.connect(articles_published_changed, dispatch_uid="published-changed")

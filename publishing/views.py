@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -27,7 +27,7 @@ from articles.models import Article, Question, SitePage, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
 from config.clients import client_address
-from publishing import pagecache
+from publishing import edge, pagecache
 from publishing.addresses import absolute_url
 from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
@@ -38,11 +38,6 @@ from reviews.search import MAX_RANKED
 
 logger = logging.getLogger(__name__)
 
-AUDIENCE_COOKIE = "audience"
-AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
-PUBLIC_MAX_AGE = 300
-# A missing page may be published a moment later: caches keep the 404 only briefly.
-NOT_FOUND_MAX_AGE = 60
 # Request headers that can turn a GET into a 304 or 412.
 CONDITIONAL_HEADERS = (
     "HTTP_IF_MATCH",
@@ -74,16 +69,22 @@ def published_round_or_404(slug):
     return review_round
 
 
-def public_cache_headers(request, response, max_age=PUBLIC_MAX_AGE):
+def public_cache_headers(request, response, *, keys=(edge.LISTS_KEY,), not_found=False):
+    """Mark a public response: shared caches may keep it (see publishing.edge), under `keys` and
+    the site-wide key; a signed-in reader's copy is kept by nobody.
+
+    No Vary: Cookie. The address alone decides what an anonymous reader gets, so one copy per
+    address serves everyone, whatever cookies (analytics, an old audience cookie) they send.
+    """
     # Without a session cookie the reader is anonymous: no need to load a user to know it.
     signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
     if signed_in:
-        patch_cache_control(response, private=True, no_cache=True)
-    elif "Cache-Control" in response:
-        patch_cache_control(response, public=True, max_age=max_age)
-    else:
-        response["Cache-Control"] = f"public, max-age={max_age}"
-    patch_vary_headers(response, ["Cookie"])
+        patch_cache_control(response, private=True, no_cache=True, no_store=True)
+        return response
+    response["Cache-Control"] = (
+        edge.not_found_cache_control() if not_found else edge.public_cache_control()
+    )
+    response["Surrogate-Key"] = " ".join((*keys, edge.SITE_KEY))
     return response
 
 
@@ -100,7 +101,7 @@ def cached_publicly(view):
 def page_not_found(request, exception):
     """handler404: Django's 404 page (templates/404.html), cached briefly for anonymous readers."""
     response = defaults.page_not_found(request, exception)
-    return public_cache_headers(request, response, max_age=NOT_FOUND_MAX_AGE)
+    return public_cache_headers(request, response, keys=[edge.NOT_FOUND_KEY], not_found=True)
 
 
 @require_safe
@@ -133,15 +134,18 @@ def topic_detail(request, slug):
 
 @require_safe
 def article_detail(request, slug):
-    chosen = (
-        request.GET.get("audience")
-        or request.COOKIES.get(AUDIENCE_COOKIE)
-        or pagecache.DEFAULT_AUDIENCE
-    )[: AUDIENCE_SLUG_LENGTH + 1]  # longer is never an audience: no need to send it to Redis
-    found = pagecache.lookup(slug, chosen)
-    page = found.page or render_and_cache_page(request, found)
+    # The address alone decides the audience: ?audience=<slug>, else the article's default.
+    # Longer than a slug is never an audience: no need to send it to Redis.
+    chosen = request.GET.get("audience", pagecache.DEFAULT_AUDIENCE)[: AUDIENCE_SLUG_LENGTH + 1]
+    found = getattr(request, "page_lookup", None)  # publishing.middleware looked it up already
+    if found is None or (found.slug, found.audience) != (slug, chosen):
+        found = pagecache.lookup(slug, chosen)
+    page, storable = found.page, False
     if page is None:
-        return public_cache_headers(request, redirect_to_current_address(request, slug))
+        page, storable = render_page(request, found)
+    keys = [edge.article_surrogate_key(slug)]
+    if page is None:
+        return public_cache_headers(request, redirect_to_current_address(request, slug), keys=keys)
     response = None
     if any(header in request.META for header in CONDITIONAL_HEADERS):
         response = get_conditional_response(
@@ -151,25 +155,18 @@ def article_detail(request, slug):
         response = HttpResponse(page.html)
         response["ETag"] = page.etag
         response["Last-Modified"] = page.last_modified_header
-    chosen_now = request.GET.get("audience") == page.audience
-    if chosen_now and request.COOKIES.get(AUDIENCE_COOKIE) != page.audience:
-        response.set_cookie(
-            AUDIENCE_COOKIE,
-            page.audience,
-            max_age=AUDIENCE_COOKIE_AGE,
-            samesite="Lax",
-            httponly=True,
-        )
-    return public_cache_headers(request, response)
+        if storable:
+            # publishing.middleware stores it with the headers the whole stack adds.
+            response.page_to_store = page
+    return public_cache_headers(request, response, keys=keys)
 
 
-def render_and_cache_page(request, found):
-    """Render the page a cache lookup missed, and cache it when the audience asked for is real;
-    None when nothing is published at the address."""
-    asked = (request.GET.get("audience"), request.COOKIES.get(AUDIENCE_COOKIE))
-    page_data = published_page(found.slug, asked)
+def render_page(request, found):
+    """Render the page a cache lookup missed: (page, whether it may be cached), page None when
+    nothing is published at the address."""
+    page_data = published_page(found.slug, (request.GET.get("audience"), None))
     if page_data is None:
-        return None
+        return None, False
     html = render_article_page(page_data).encode()
     page = pagecache.CachedPage(
         etag=f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"',
@@ -177,11 +174,9 @@ def render_and_cache_page(request, found):
         audience=page_data.audience,
         html=html,
     )
-    # An unknown audience (a mistyped link, an old cookie) is answered but not cached, so
+    # An unknown audience (a mistyped link, an old bookmark) is answered but not cached, so
     # requests cannot fill the cache with copies of one page.
-    if found.audience in (page_data.audience, pagecache.DEFAULT_AUDIENCE):
-        found.store(page)
-    return page
+    return page, found.audience in (page_data.audience, pagecache.DEFAULT_AUDIENCE)
 
 
 def redirect_to_current_address(request, slug, *, view="articles:detail"):
@@ -273,11 +268,13 @@ def article_api(request, slug):
     page = published_page(slug, every_audience=True)
     if page is None:
         return public_cache_headers(
-            request, redirect_to_current_address(request, slug, view="articles:api_detail")
+            request,
+            redirect_to_current_address(request, slug, view="articles:api_detail"),
+            keys=[edge.article_surrogate_key(slug)],
         )
     url = absolute_url(reverse("articles:detail", args=[slug]))
     response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
-    return public_cache_headers(request, response)
+    return public_cache_headers(request, response, keys=[edge.article_surrogate_key(slug)])
 
 
 # Readers ask without an account, and the page carrying the form is cached and shared, so it

@@ -103,7 +103,11 @@ def test_script_in_an_approved_article_never_runs(demo, page):
     found = page.evaluate(SCRIPTS_AND_HANDLERS)
     assert found["handlers"] == []
     assert found["scriptUrls"] == []
-    assert [s["type"] for s in found["scripts"]] == ["application/ld+json"]
+    # JSON-LD data, and our own file that remembers the audience (static/js/audience.js).
+    assert [(s["type"], s["src"].rpartition("/")[2]) for s in found["scripts"]] == [
+        ("application/ld+json", ""),
+        ("", "audience.js"),
+    ]
     assert page.get_by_role("heading", level=1).inner_text() == HOSTILE_TITLE
 
 
