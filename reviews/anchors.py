@@ -209,6 +209,11 @@ def _aligned_span(text, begin, end, quote):
     while stop < len(window) and not window[stop].isspace():
         stop += 1
     piece = window[start:stop].strip()
+    # Extending to whole words must not take in punctuation the quote did not end with.
+    while piece and piece[-1] in ".,;:!?)" and not quote.endswith(piece[-1]):
+        piece = piece[:-1]
+    while piece and piece[0] in "(" and not quote.startswith(piece[0]):
+        piece = piece[1:]
     if not piece:
         return None
     start = window.index(piece, start)

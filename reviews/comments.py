@@ -13,7 +13,7 @@ from collections import defaultdict
 import reversion
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from reversion.models import Version
@@ -28,7 +28,13 @@ from reviews.models import (
     ReviewRound,
     State,
 )
-from reviews.workflow import DECIDE_PERMISSION, SUBMIT_PERMISSION, ReviewError, clean_note
+from reviews.workflow import (
+    DECIDE_PERMISSION,
+    SUBMIT_PERMISSION,
+    InvalidNote,
+    ReviewError,
+    clean_note,
+)
 
 Kind = ReviewComment.Kind
 CommentState = ReviewComment.State
@@ -75,7 +81,9 @@ def add(
             "instead."
         )
     text = _clean_text(text, label="The comment")
-    replacement = clean_note(replacement, label="The suggested wording", limit=QUOTE_LENGTH)
+    replacement = _clean_text(
+        replacement, label="The suggested wording", limit=QUOTE_LENGTH, required=False
+    )
     if kind == Kind.SUGGESTION and not replacement:
         raise CommentError("A suggestion needs the new wording for the quoted words.")
     quote = anchors.normalise(quote)
@@ -349,7 +357,9 @@ def waiting_for_answer(user):
         ReviewComment.objects.open()
         .filter(round__state__in=COMMENTABLE_STATES)
         .filter(Q(author=user) | Q(round__submitted_by=user))
-        .annotate(last_word_by=Coalesce(last_reply_author, "author_id"))
+        .annotate(
+            last_word_by=Coalesce(last_reply_author, "author_id", output_field=IntegerField())
+        )
         .exclude(last_word_by=user.pk)
     )
 
@@ -403,8 +413,11 @@ def _record(comment, action, actor, *, note="", data=None):
     )
 
 
-def _clean_text(text, *, label, required=True):
-    text = clean_note(text, label=label, limit=COMMENT_LENGTH)
+def _clean_text(text, *, label, required=True, limit=COMMENT_LENGTH):
+    try:
+        text = clean_note(text, label=label, limit=limit)
+    except InvalidNote as error:
+        raise CommentError(str(error)) from None
     if required and not text:
         raise CommentError(f"{label} is empty: write what you want to say.")
     return text

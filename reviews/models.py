@@ -442,7 +442,11 @@ class ReviewComment(models.Model):
     # The saved version that applied a suggestion: its author counts as an author of any
     # round holding it (reviews.workflow.round_authors).
     applied_revision = models.ForeignKey(
-        Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Revision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applied_suggestions",
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_by = models.ForeignKey(

@@ -398,7 +398,7 @@ def round_authors(review_round):
             .values("text_id")
         )
         written |= Q(content_type=ContentType.objects.get_for_model(Reference), object_id__in=cited)
-    authors, restored, seen, revisions = set(), [review_round.revision_id], set(), set()
+    authors, restored, seen = set(), [review_round.revision_id], set()
     while restored:
         upto = restored.pop()
         if upto in seen:
@@ -408,20 +408,15 @@ def round_authors(review_round):
         versions = Version.objects.filter(written, revision_id__lte=upto)
         if since is not None:
             versions = versions.filter(revision_id__gt=since)
-        for revision_id, user_id, restored_id in versions.values_list(
-            "revision_id", "revision__user_id", "revision__revert_record__restored_id"
+        # Whoever suggested wording applied in one of those versions wrote it too.
+        for user_id, restored_id, suggester_id in versions.values_list(
+            "revision__user_id",
+            "revision__revert_record__restored_id",
+            "revision__applied_suggestions__author_id",
         ):
-            revisions.add(revision_id)
-            if user_id is not None:
-                authors.add(user_id)
+            authors.update(pk for pk in (user_id, suggester_id) if pk is not None)
             if restored_id is not None:
                 restored.append(restored_id)
-    # Whoever suggested wording that was applied in one of those versions wrote it too.
-    authors.update(
-        ReviewComment.objects.filter(applied_revision_id__in=revisions).values_list(
-            "author_id", flat=True
-        )
-    )
     return authors
 
 
