@@ -222,23 +222,37 @@ def for_round(review_round) -> list[ReviewComment]:
 
 def open_by_line(article) -> dict[int, list[ReviewComment]]:
     """The open comments of `article`'s newest round, keyed by the source line they start on
-    (for the editor's view of the draft, beside its lines)."""
-    newest = ReviewRound.objects.filter(article=article).order_by("-number").first()
+    (for the editor's view of the draft, beside its lines). One query when there are none,
+    two when there are (their replies)."""
+    newest = (
+        ReviewRound.objects.filter(article_id=getattr(article, "pk", article))
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    replies = ReviewComment.objects.select_related("author").order_by("created_at", "pk")
+    threads = (
+        ReviewComment.objects.open()
+        .filter(round=Subquery(newest))
+        .select_related("author", "round", "first_round")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("start_line", "created_at", "pk")
+    )
     by_line = defaultdict(list)
-    if newest is None:
-        return {}
-    for comment in for_round(newest):
-        if comment.state == CommentState.OPEN:
-            by_line[comment.start_line or 1].append(comment)
+    for comment in threads:
+        by_line[comment.start_line or 1].append(comment)
     return dict(by_line)
 
 
-def counts(review_round) -> dict[str, int]:
-    """How many comment threads of the round are open, resolved and outdated."""
+def counts(review_round, threads=None) -> dict[str, int]:
+    """How many comment threads of the round are open, resolved and outdated (counted from
+    `threads`, the round's for_round(), when the caller has it)."""
     tally = dict.fromkeys(CommentState.values, 0)
-    for state in (
-        ReviewComment.objects.threads().filter(round=review_round).values_list("state", flat=True)
-    ):
+    if threads is None:
+        threads = ReviewComment.objects.threads().filter(round=review_round)
+        states = threads.values_list("state", flat=True)
+    else:
+        states = [thread.state for thread in threads]
+    for state in states:
         tally[state] += 1
     return tally
 

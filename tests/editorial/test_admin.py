@@ -99,6 +99,15 @@ def article_body(html):
     return match.group(0)
 
 
+def without_comment_links(html):
+    """The round preview numbers each passage and ends it with a "Comment" link (for reviewers
+    without JavaScript); everything else must be the public page's HTML."""
+    html = re.sub(r' id="passage-\d+" data-passage="\d+"', "", html)
+    return re.sub(
+        r'<a class="comment-here" href="[^"]*">Comment<span[^>]*>[^<]*</span></a>', "", html
+    )
+
+
 def reload(obj):
     obj.refresh_from_db()
     return obj
@@ -228,7 +237,9 @@ def test_posting_start_review_then_approve_moves_the_round_and_says_so(
     assert reload(submitted).state == State.UNDER_REVIEW
     assert submitted.reviewer == board_member
 
-    response = client.post(url("approve"), {"note": "Doses checked."}, follow=True)
+    response = client.post(
+        url("approve"), {"note": "Doses checked.", "confirm": "yes"}, follow=True
+    )
     assert message_texts(response) == ["Round 1 is now approved."]
     assert reload(submitted).state == State.APPROVED
     assert submitted.decision_note == "Doses checked."
@@ -306,7 +317,7 @@ def test_approve_by_the_superuser_who_submitted_is_refused(
     review_round = workflow.submit(article, by=superuser)
     workflow.start_review(review_round, by=board_member)
     response = logged_in(client, superuser).post(
-        round_workflow_url(review_round, "approve"), follow=True
+        round_workflow_url(review_round, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(review_round).state == State.UNDER_REVIEW
     assert message_texts(response)[0].startswith(
@@ -341,7 +352,7 @@ def test_a_board_member_cannot_submit_and_is_told_why(client, article, board_mem
 
 def test_an_editor_cannot_approve_and_is_told_why(client, under_review, other_editor):
     response = logged_in(client, other_editor).post(
-        round_workflow_url(under_review, "approve"), follow=True
+        round_workflow_url(under_review, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(under_review).state == State.UNDER_REVIEW
     assert message_texts(response) == [
@@ -352,7 +363,7 @@ def test_an_editor_cannot_approve_and_is_told_why(client, under_review, other_ed
 
 def test_a_step_from_the_wrong_state_is_refused_with_a_message(client, submitted, board_member):
     response = logged_in(client, board_member).post(
-        round_workflow_url(submitted, "approve"), follow=True
+        round_workflow_url(submitted, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(submitted).state == State.SUBMITTED
     assert message_texts(response) == [
@@ -365,7 +376,7 @@ def test_a_refusal_naming_the_article_is_escaped_on_the_page(client, editor, boa
     article = factories.ArticleFactory(created_by=editor, title="<script>alert(1)</script>?")
     review_round = workflow.submit(article, by=editor)
     response = logged_in(client, board_member).post(
-        round_workflow_url(review_round, "approve"), follow=True
+        round_workflow_url(review_round, "approve"), {"confirm": "yes"}, follow=True
     )
     assert "<script>alert(1)</script>" in message_texts(response)[0]
     page = response.content.decode()
@@ -573,8 +584,10 @@ QUEUE_QUERIES = 7
 ARTICLE_LIST_QUERIES = 10
 EVENT_LIST_QUERIES = 7
 # Measured with 1 and 10 rounds, and 1 and 20 events.
-ARTICLE_PAGE_QUERIES = 19
-ROUND_PAGE_QUERIES = 15
+# The article page: +1 for its open review comments; the round page: +2 for the previous
+# round and the comment threads (their replies cost one more only when there are threads).
+ARTICLE_PAGE_QUERIES = 20
+ROUND_PAGE_QUERIES = 17
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -748,7 +761,9 @@ def test_round_preview_matches_the_public_page(client, editor, approved, audienc
     assert public.status_code == 200
     preview = logged_in(client, editor).get(round_preview_url(approved, audience))
     assert preview.status_code == 200
-    assert article_body(preview.content.decode()) == article_body(public.content.decode())
+    shown = without_comment_links(article_body(preview.content.decode()))
+    assert shown == article_body(public.content.decode())
+    assert 'class="comment-here"' in preview.content.decode()
 
 
 def test_draft_preview_of_unchanged_text_matches_the_public_page(client, editor, approved):
