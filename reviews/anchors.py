@@ -30,11 +30,13 @@ _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 _FENCE_RE = re.compile(r"^\s*(```|~~~|:::)")
 _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SPACE_RE = re.compile(r"\s+")
+_PUNCTUATION_SPACE_RE = re.compile(r"\s+([.,;:!?])")
 
 
 def normalise(text):
-    """`text` with every run of white space made one space, and no space at either end."""
-    return _SPACE_RE.sub(" ", text or "").strip()
+    """`text` with every run of white space made one space, none before punctuation (where a
+    citation number was left out) and none at either end."""
+    return _PUNCTUATION_SPACE_RE.sub(r"\1", _SPACE_RE.sub(" ", text or "")).strip()
 
 
 def plain_line(line):
@@ -49,8 +51,6 @@ def plain_line(line):
     text = _ESCAPE_RE.sub(lambda match: "\ue002" + match.group(1), text)
     text = _EMPHASIS_RE.sub("", text)
     text = text.replace("\ue002", "").replace("|", " ")
-    # A space left before punctuation by a dropped citation ("bone [@a]." → "bone .").
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     return normalise(text)
 
 

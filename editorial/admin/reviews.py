@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 
 from editorial import comments as desk
+from editorial import dashboard
 from editorial.admin.base import ReadOnlyAdmin, object_urls
 from editorial.review import (
     BUTTON_LABELS,
@@ -21,7 +22,14 @@ from editorial.review import (
     state_badge,
 )
 from reviews import comments, diffs, workflow
-from reviews.models import OPEN_STATES, BoardMember, ReviewComment, ReviewEvent, ReviewRound
+from reviews.models import (
+    OPEN_STATES,
+    BoardMember,
+    ReviewComment,
+    ReviewEvent,
+    ReviewRound,
+    State,
+)
 
 Action = ReviewEvent.Action
 
@@ -38,7 +46,13 @@ class QueueFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        return [("mine", "Assigned to me"), ("all", "All rounds")]
+        return [
+            ("waiting", "Waiting for a reviewer"),
+            ("mine", "Assigned to me"),
+            ("my_changes", "Changes requested on my articles"),
+            ("answer", "Comments waiting for my answer"),
+            ("all", "All rounds"),
+        ]
 
     def choices(self, changelist):
         # "Awaiting review" is the default view of the queue, so it takes the place of "All".
@@ -61,6 +75,14 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "mine":
             return queryset.open().filter(reviewer=request.user)
+        if self.value() == "waiting":
+            return queryset.filter(state=State.SUBMITTED)
+        if self.value() == "my_changes":
+            return queryset.filter(pk__in=dashboard.changes_requested_of(request.user).values("pk"))
+        if self.value() == "answer":
+            return queryset.filter(
+                pk__in=dashboard.rounds_with_comments_for(request.user).values("pk")
+            )
         if self.state_chosen:
             return queryset
         return queryset.awaiting_review()
