@@ -49,6 +49,9 @@ def save_article(page, body):
 def press(page, button, note=None):
     if note is not None:
         page.locator(f"form:has(button.workflow-{button}) textarea").fill(note)
+    confirm = page.locator(f"form:has(button.workflow-{button}) input[name=confirm]")
+    if confirm.count():
+        confirm.check()  # the round page asks before approving
     page.locator(f"button.workflow-{button}").click()
 
 
