@@ -208,14 +208,20 @@ def reopen(comment, *, by) -> ReviewComment:
 
 def for_round(review_round) -> list[ReviewComment]:
     """The comment threads of `review_round` in the order of the text, each with its replies
-    (oldest first) and authors loaded: three queries however many there are. Callers show them
-    only to people CommentQuerySet.readable_by allows."""
+    (oldest first), its history and their authors loaded: three queries however many there
+    are (one when there are none). Callers show them only to people
+    CommentQuerySet.readable_by allows."""
+    return list(_with_threads_loaded(ReviewComment.objects.threads().filter(round=review_round)))
+
+
+def _with_threads_loaded(threads):
     replies = ReviewComment.objects.select_related("author").order_by("created_at", "pk")
-    return list(
-        ReviewComment.objects.threads()
-        .filter(round=review_round)
-        .select_related("author", "resolved_by", "first_round")
-        .prefetch_related(Prefetch("replies", queryset=replies))
+    history = ReviewCommentEvent.objects.select_related("actor").order_by("created_at", "pk")
+    return (
+        threads.select_related("author", "resolved_by", "round", "first_round")
+        .prefetch_related(
+            Prefetch("replies", queryset=replies), Prefetch("events", queryset=history)
+        )
         .order_by("start_line", "created_at", "pk")
     )
 
@@ -223,20 +229,13 @@ def for_round(review_round) -> list[ReviewComment]:
 def open_by_line(article) -> dict[int, list[ReviewComment]]:
     """The open comments of `article`'s newest round, keyed by the source line they start on
     (for the editor's view of the draft, beside its lines). One query when there are none,
-    two when there are (their replies)."""
+    three when there are (their replies and history)."""
     newest = (
         ReviewRound.objects.filter(article_id=getattr(article, "pk", article))
         .order_by("-number")
         .values("pk")[:1]
     )
-    replies = ReviewComment.objects.select_related("author").order_by("created_at", "pk")
-    threads = (
-        ReviewComment.objects.open()
-        .filter(round=Subquery(newest))
-        .select_related("author", "round", "first_round")
-        .prefetch_related(Prefetch("replies", queryset=replies))
-        .order_by("start_line", "created_at", "pk")
-    )
+    threads = _with_threads_loaded(ReviewComment.objects.open().filter(round=Subquery(newest)))
     by_line = defaultdict(list)
     for comment in threads:
         by_line[comment.start_line or 1].append(comment)

@@ -289,10 +289,11 @@ def test_for_round_lists_threads_in_text_order_in_three_queries(
     for index in range(3):
         comments.reply(later, by=editor, text=f"reply {index}")
         comments.reply(earlier, by=editor, text=f"reply {index}")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         threads = comments.for_round(under_review)
         for thread in threads:
             [reply.author.username for reply in thread.replies.all()]
+            [event.actor.username for event in thread.events.all()]
     assert threads == [earlier, later]
     assert comments.counts(under_review) == {"open": 2, "resolved": 0, "outdated": 0}
 
