@@ -30,6 +30,7 @@ _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
 _FENCE_RE = re.compile(r"^\s*(```|~~~|:::)")
 _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+")
 _PUNCTUATION_SPACE_RE = re.compile(r"\s+([.,;:!?])")
 
 
@@ -162,8 +163,10 @@ def _fuzzy(plain, quote, context_before, context_after, start_line):
     if not quote or not plain.text:
         return None
     best, best_score = None, 0.0
+    quote_words = set(_WORD_RE.findall(quote.lower()))
     # Candidates: each paragraph-sized stretch of lines (one to three source lines), aligned
-    # to the quote by difflib; a reworded passage rarely spreads further.
+    # to the quote by difflib; a reworded passage rarely spreads further. Only stretches that
+    # share at least half of the quote's words are aligned: difflib is slow, a set is not.
     starts = plain.starts
     for first in range(len(starts)):
         for width in (1, 2, 3):
@@ -172,6 +175,9 @@ def _fuzzy(plain, quote, context_before, context_after, start_line):
                 break
             begin = starts[first][0]
             end = starts[last][0] - 1 if last < len(starts) else len(plain.text)
+            shared = quote_words & set(_WORD_RE.findall(plain.text[begin:end].lower()))
+            if len(shared) * 2 < len(quote_words):
+                continue
             span = _aligned_span(plain.text, begin, end, quote)
             if span is None:
                 continue
@@ -198,12 +204,12 @@ def _aligned_span(text, begin, end, quote):
         return None
     matcher = difflib.SequenceMatcher(None, window, quote, autojunk=False)
     blocks = [block for block in matcher.get_matching_blocks() if block.size]
+    # Stray one- or two-letter matches far from the passage would stretch it: leave them out.
+    blocks = [block for block in blocks if block.size >= 3] or blocks
     if not blocks:
         return None
-    # Extend to whole words at both ends.
-    start = blocks[0].a - blocks[0].b
-    stop = blocks[-1].a + blocks[-1].size + (len(quote) - blocks[-1].b - blocks[-1].size)
-    start, stop = max(0, start), min(len(window), stop)
+    # From the first to the last matched character, extended to whole words at both ends.
+    start, stop = blocks[0].a, blocks[-1].a + blocks[-1].size
     while start > 0 and not window[start - 1].isspace():
         start -= 1
     while stop < len(window) and not window[stop].isspace():
