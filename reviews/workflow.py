@@ -519,16 +519,22 @@ def clean_note(text, *, label, limit=NOTE_LENGTH):
     return text
 
 
+# What a refusal tells someone who lacks the role an action needs.
+REFUSALS = {
+    Action.SUBMIT: "Only editors can submit articles for review, and you are not an editor.",
+    Action.WITHDRAW: "Only editors can withdraw a round from review, and you are not an editor.",
+    Action.START_REVIEW: "Only advisory board members can start a review, and you are not "
+    "on the board.",
+    Action.APPROVE: "Only advisory board members can approve a round, and you are not on the "
+    "board.",
+    Action.REQUEST_CHANGES: "Only advisory board members can request changes, and you are not "
+    "on the board.",
+}
+
+
 def _require_permission(user, action):
     if not (user and user.is_active and user.has_perm(PERMISSIONS[action])):
-        if PERMISSIONS[action] == DECIDE_PERMISSION:
-            raise PermissionDenied(
-                f"Only advisory board members can {VERBS[action]} review rounds, and you are "
-                "not one. Ask a board member."
-            )
-        raise PermissionDenied(
-            f"Only editors can {VERBS[action]} review rounds, and you are not one. Ask an editor."
-        )
+        raise PermissionDenied(REFUSALS[action])
 
 
 def _record_revision(article, *, by, comment):

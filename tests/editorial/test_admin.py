@@ -346,7 +346,7 @@ def test_a_board_member_cannot_submit_and_is_told_why(client, article, board_mem
     )
     assert not ReviewRound.objects.exists()
     assert message_texts(response) == [
-        "Only editors can submit review rounds, and you are not one. Ask an editor."
+        "Only editors can submit articles for review, and you are not an editor."
     ]
 
 
@@ -356,8 +356,7 @@ def test_an_editor_cannot_approve_and_is_told_why(client, under_review, other_ed
     )
     assert reload(under_review).state == State.UNDER_REVIEW
     assert message_texts(response) == [
-        "Only advisory board members can approve review rounds, and you are not one. "
-        "Ask a board member."
+        "Only advisory board members can approve a round, and you are not on the board."
     ]
 
 
