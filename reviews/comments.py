@@ -158,13 +158,11 @@ def edit(comment, *, by, text) -> ReviewComment:
     the comment's history. Raises CommentNotAllowed or CommentError."""
     text = _clean_text(text, label="The comment")
     with transaction.atomic():
-        locked = (
-            ReviewComment.objects.select_for_update().select_related("round").get(pk=comment.pk)
-        )
+        thread = _locked_thread(comment)
+        locked = thread if comment.pk == thread.pk else ReviewComment.objects.get(pk=comment.pk)
         if locked.author_id != by.pk or not by.is_active:
             raise CommentNotAllowed("Only the person who wrote a comment can change its words.")
-        _require_commentable(locked.round)
-        thread = locked if locked.parent_id is None else locked.parent
+        _require_commentable(thread.round)
         _record(thread, Event.EDIT, by, note=locked.text, data={"comment": locked.pk})
         locked.text = text
         locked.save(update_fields=["text"])
@@ -268,13 +266,15 @@ def apply_suggestion(comment, *, by) -> ReviewComment:
     """
     _require(by, EDIT_ARTICLE_PERMISSION, "apply suggestions to articles")
     with transaction.atomic():
+        # The article first, as submit() locks it: then the round and the thread.
+        article_id = ReviewRound.objects.filter(comments__pk=comment.pk).values("article_id")
+        article = Article.objects.select_for_update().get(pk__in=article_id)
         thread = _locked_thread(comment)
         if thread.kind != Kind.SUGGESTION:
             raise CommentError("Only a suggestion has wording to apply.")
         if thread.state != CommentState.OPEN:
             raise CommentError("This suggestion is not open any more.")
         _require_commentable(thread.round)
-        article = Article.objects.select_for_update().get(pk=thread.round.article_id)
         span = anchors.source_span(article.body, thread.quote, near_line=thread.start_line or 1)
         if span is None:
             raise QuoteNotFound(
@@ -405,10 +405,19 @@ def _require_may_settle(thread, by, verb):
 
 
 def _locked_thread(comment):
+    """The thread `comment` belongs to, locked after its round: the order submit() and
+    approve() lock in (article, round, then comment), so a decision and a change to a comment
+    never overlap (an approval cannot miss a required change reopened at the same moment)."""
     root_id = comment.parent_id or comment.pk
-    return (
-        ReviewComment.objects.select_for_update().select_related("round", "author").get(pk=root_id)
-    )
+    round_id = ReviewComment.objects.filter(pk=root_id).values_list("round_id", flat=True).get()
+    locked_round = ReviewRound.objects.select_for_update().get(pk=round_id)
+    thread = ReviewComment.objects.select_for_update().select_related("author").get(pk=root_id)
+    if thread.round_id != locked_round.pk:
+        raise CommentError(
+            "This comment has just moved to a newer round of the article: answer it there."
+        )
+    thread.round = locked_round
+    return thread
 
 
 def _set_state(thread, state, *, by):
