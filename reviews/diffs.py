@@ -350,3 +350,36 @@ def snapshot_texts(snapshot):
         "evidence_note": article.get("evidence_note", ""),
         "references": references_text(snapshot["references"]),
     }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One changed stretch of a text with a little unchanged context around it."""
+
+    number: int  # 1-based, in the order of the text
+    old_line: int  # 1-based first line shown of the old text
+    new_line: int  # 1-based first line shown of the new text
+    html: str  # safe HTML: word-level <del>/<ins> inside the stretch
+    coarse: bool
+
+
+def changed_passages(old, new, *, context=1):
+    """Only the changed stretches of `new` against `old` (None counts as ""), each with
+    `context` unchanged lines either side, as Passages: what changed since a round, and no
+    more. Lines are matched by difflib; words inside each stretch by text_diff, which escapes
+    everything. Never raises for any pair of strings."""
+    old_lines = (old or "").replace("\r\n", "\n").split("\n")
+    new_lines = (new or "").replace("\r\n", "\n").split("\n")
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    passages = []
+    for group in matcher.get_grouped_opcodes(context):
+        if all(tag == "equal" for tag, *_ in group):
+            continue  # identical texts give one group of unchanged lines
+        first, last = group[0], group[-1]
+        old_chunk = "\n".join(old_lines[first[1] : last[2]])
+        new_chunk = "\n".join(new_lines[first[3] : last[4]])
+        diff = text_diff(old_chunk, new_chunk)
+        passages.append(
+            Passage(len(passages) + 1, first[1] + 1, first[3] + 1, diff.html, diff.coarse)
+        )
+    return passages

@@ -409,3 +409,151 @@ class ArticleReviewDate(Article):
             return None
         approved_on = timezone.localdate(self.last_approved_at)
         return add_months(approved_on, self.review_interval_months)
+
+
+# Comments anchored to a passage of a round (reviews.comments changes them).
+
+COMMENT_LENGTH = 5000
+QUOTE_LENGTH = 2000
+
+
+class CommentQuerySet(models.QuerySet):
+    def threads(self):
+        """Top-level comments (not replies), each anchored to a passage."""
+        return self.filter(parent__isnull=True)
+
+    def open(self):
+        return self.threads().filter(state=ReviewComment.State.OPEN)
+
+    def readable_by(self, user):
+        """Comments `user` may read: all of them for staff who may see review rounds, none
+        for anyone else (readers never see a comment)."""
+        if user and user.is_active and user.has_perm("reviews.view_reviewcomment"):
+            return self
+        return self.none()
+
+
+class ReviewComment(models.Model):
+    """A comment on a passage of a review round, or a reply in a comment's thread.
+
+    Written only through reviews.comments; every change also writes a ReviewCommentEvent, and
+    nothing is ever deleted.
+    """
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        REQUIRED = "required", "Required change"
+        SUGGESTION = "suggestion", "Suggested wording"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        OUTDATED = "outdated", "Outdated"
+
+    # The round the comment is on now: open comments move to each new round of the article.
+    round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="comments")
+    # The round it was first written on.
+    first_round = models.ForeignKey(ReviewRound, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    text = models.TextField(max_length=COMMENT_LENGTH)
+    # The anchor: the passage as readers saw it, enough text around it to find it again, the
+    # audience it was read in (blank: the shared text), and the source line it starts on.
+    audience = models.SlugField(max_length=50, blank=True)
+    quote = models.TextField(blank=True, max_length=QUOTE_LENGTH)
+    original_quote = models.TextField(blank=True, max_length=QUOTE_LENGTH)
+    context_before = models.CharField(max_length=200, blank=True)
+    context_after = models.CharField(max_length=200, blank=True)
+    start_line = models.PositiveIntegerField(null=True, blank=True)
+    replacement = models.TextField(blank=True, max_length=QUOTE_LENGTH)
+    # The saved version that applied a suggestion: its author counts as an author of any
+    # round holding it (reviews.workflow.round_authors).
+    applied_revision = models.ForeignKey(
+        Revision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applied_suggestions",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_line", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["note", "required", "suggestion"]),
+                name="reviewcomment_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "resolved", "outdated"]),
+                name="reviewcomment_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="suggestion") | ~Q(replacement=""),
+                name="reviewcomment_suggestion_has_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=False) | ~Q(quote=""),
+                name="reviewcomment_thread_has_quote",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="resolved")
+                | (Q(resolved_by__isnull=False) & Q(resolved_at__isnull=False)),
+                name="reviewcomment_resolution_recorded",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "state"], name="reviewcomment_round_state")]
+
+    def __str__(self):
+        if self.parent_id:
+            return f"Reply by {self.author} on comment {self.parent_id}"
+        return f"{self.get_kind_display()} on “{self.quote[:40]}” ({self.get_state_display()})"
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Review comments are kept for the record and cannot be deleted.")
+
+
+class ReviewCommentEvent(models.Model):
+    """An append-only record of one change to a comment: who, when, and what it was before."""
+
+    class Action(models.TextChoices):
+        ADD = "add", "Commented"
+        REPLY = "reply", "Replied"
+        EDIT = "edit", "Edited"
+        RESOLVE = "resolve", "Resolved"
+        REOPEN = "reopen", "Reopened"
+        MOVE = "move", "Carried to a new round"
+        OUTDATE = "outdate", "Passage gone"
+        APPLY = "apply", "Applied the suggestion"
+
+    comment = models.ForeignKey(ReviewComment, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True, max_length=COMMENT_LENGTH)
+    # What changed, e.g. {"from_round": 3, "to_round": 4, "from_line": 7, "to_line": 9}.
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Comment events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Comment events are append-only and cannot be deleted.")

@@ -26,6 +26,8 @@ ROLE_PERMISSIONS = {
         "reviews.view_reviewround",
         "reviews.view_reviewevent",
         "reviews.view_boardmember",
+        "reviews.add_reviewcomment",
+        "reviews.view_reviewcomment",
     ],
     ADVISORY_BOARD: [
         "articles.view_article",
@@ -37,6 +39,8 @@ ROLE_PERMISSIONS = {
         "reviews.view_reviewround",
         "reviews.view_reviewevent",
         "reviews.view_boardmember",
+        "reviews.add_reviewcomment",
+        "reviews.view_reviewcomment",
     ],
 }
 

@@ -26,6 +26,7 @@ from reviews.models import (
     NOTE_LENGTH,
     OPEN_STATES,
     WHAT_CHANGED_LENGTH,
+    ReviewComment,
     ReviewEvent,
     ReviewRound,
     State,
@@ -79,6 +80,23 @@ class InvalidTransition(ReviewError):
 
 class ConflictOfInterest(ReviewError, PermissionDenied):
     """The actor wrote or submitted the text under review and so may not decide on it."""
+
+
+class OpenRequiredChanges(ReviewError):
+    """The board required changes on the round that are not resolved yet."""
+
+    def __init__(self, review_round, comments):
+        self.comments = list(comments)
+        listed = "; ".join(
+            f"line {comment.start_line}: “{comment.quote[:60]}” ({comment.author.get_username()})"
+            for comment in self.comments
+        )
+        count = len(self.comments)
+        super().__init__(
+            f"Round {review_round.number} still has {count} open required "
+            f"change{'s' if count != 1 else ''}: {listed}. Resolve "
+            f"{'them' if count != 1 else 'it'} before approving."
+        )
 
 
 class AddressTaken(ReviewError):
@@ -178,6 +196,10 @@ def submit(article, *, by, note="", what_changed=""):
         ReviewEvent.objects.create(
             round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note
         )
+        # Imported here: reviews.comments builds on this module's errors and permissions.
+        from reviews.comments import carry_forward
+
+        carry_forward(review_round, by=by)
         publish(article)
         transaction.on_commit(lambda: notifications.round_submitted(review_round))
     return review_round
@@ -268,21 +290,25 @@ def _too_long(article, body):
 
 
 def start_review(review_round, *, by):
-    """Take a submitted round into review, with `by` as its reviewer.
+    """Take a submitted round into review, with `by` as its reviewer (claiming it: the other
+    board members are told by e-mail).
 
     Raises PermissionDenied for a non-board user, ConflictOfInterest for someone who wrote or
     submitted the text, InvalidTransition unless the round is submitted.
     """
-    return _transition(review_round, Action.START_REVIEW, by=by, fields={"reviewer": by})
+    changed = _transition(review_round, Action.START_REVIEW, by=by, fields={"reviewer": by})
+    transaction.on_commit(lambda: notifications.review_started(changed))
+    return changed
 
 
 def approve(review_round, *, by, note=""):
     """Approve a round under review: it becomes what readers see.
 
     Raises PermissionDenied for a non-board user, ConflictOfInterest for anyone (superusers
-    included) who submitted the round or saved its text since the last approval, and
-    InvalidTransition unless the round is under review — so of many simultaneous approvals
-    exactly one succeeds.
+    included) who submitted the round or saved its text since the last approval (or suggested
+    wording that was applied to it), OpenRequiredChanges while a change the board required on
+    the round is still open, and InvalidTransition unless the round is under review — so of
+    many simultaneous approvals exactly one succeeds.
     """
     _require_permission(by, Action.APPROVE)
     note = clean_note(note, label="The decision note")
@@ -348,7 +374,8 @@ def round_authors(review_round):
 
     That is whoever saved a version of the article, or of a reference the round cites (the
     keys of its snapshot's "references"), after the article's last approval before the round
-    and up to the round's own revision: in the admin, an import, a command or a shell. A
+    and up to the round's own revision: in the admin, an import, a command or a shell, and
+    whoever suggested wording applied in one of those versions (reviews.comments). A
     revert counts as more than its own author: the text it brought back was written by the
     people who saved the article or those references up to the restored revision, since the
     approval before that, and so on back through any revert among those.
@@ -381,11 +408,13 @@ def round_authors(review_round):
         versions = Version.objects.filter(written, revision_id__lte=upto)
         if since is not None:
             versions = versions.filter(revision_id__gt=since)
-        for user_id, restored_id in versions.values_list(
-            "revision__user_id", "revision__revert_record__restored_id"
+        # Whoever suggested wording applied in one of those versions wrote it too.
+        for user_id, restored_id, suggester_id in versions.values_list(
+            "revision__user_id",
+            "revision__revert_record__restored_id",
+            "revision__applied_suggestions__author_id",
         ):
-            if user_id is not None:
-                authors.add(user_id)
+            authors.update(pk for pk in (user_id, suggester_id) if pk is not None)
             if restored_id is not None:
                 restored.append(restored_id)
     return authors
@@ -399,14 +428,34 @@ def _transition(review_round, action, *, by, note="", fields=None):
         article = Article.objects.select_for_update().get(pk=review_round.article_id)
         locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
         locked.article = article
-        if action in INDEPENDENT_ACTIONS and wrote_round(locked, by):
-            raise ConflictOfInterest(
-                f"{by.get_username()} submitted or edited round {locked.number} of "
-                f"“{locked.article}”, so another board member must review it."
+        if action in INDEPENDENT_ACTIONS:
+            _refuse_authors(locked, by)
+        if action == Action.APPROVE:
+            required = list(
+                ReviewComment.objects.open()
+                .filter(round=locked, kind=ReviewComment.Kind.REQUIRED)
+                .select_related("author")
+                .order_by("start_line", "pk")
             )
+            if required:
+                raise OpenRequiredChanges(locked, required)
         changed = _change_state(locked, action, by=by, note=note, fields=fields)
         publish(article)
         return changed
+
+
+def _refuse_authors(locked, by):
+    """ConflictOfInterest, addressed to `by`, when they had a hand in the round's text."""
+    if locked.submitted_by_id == by.pk:
+        why = "You submitted this round"
+    elif by.pk in round_authors(locked):
+        why = "You wrote or edited part of this round's text (or suggested wording applied to it)"
+    else:
+        return
+    raise ConflictOfInterest(
+        f"{why}, so another board member must review it. "
+        f"(Round {locked.number} of “{locked.article}”.)"
+    )
 
 
 def publish(article):
@@ -470,10 +519,22 @@ def clean_note(text, *, label, limit=NOTE_LENGTH):
     return text
 
 
+# What a refusal tells someone who lacks the role an action needs.
+REFUSALS = {
+    Action.SUBMIT: "Only editors can submit articles for review, and you are not an editor.",
+    Action.WITHDRAW: "Only editors can withdraw a round from review, and you are not an editor.",
+    Action.START_REVIEW: "Only advisory board members can start a review, and you are not "
+    "on the board.",
+    Action.APPROVE: "Only advisory board members can approve a round, and you are not on the "
+    "board.",
+    Action.REQUEST_CHANGES: "Only advisory board members can request changes, and you are not "
+    "on the board.",
+}
+
+
 def _require_permission(user, action):
     if not (user and user.is_active and user.has_perm(PERMISSIONS[action])):
-        name = user.get_username() if user else "Nobody"
-        raise PermissionDenied(f"{name} may not {VERBS[action]} review rounds.")
+        raise PermissionDenied(REFUSALS[action])
 
 
 def _record_revision(article, *, by, comment):

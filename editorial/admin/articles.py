@@ -36,7 +36,7 @@ from editorial.review import (
     state_badge,
 )
 from references.citations import cited_keys
-from reviews import diffs, workflow
+from reviews import comments, diffs, workflow
 from reviews.models import OPEN_STATES, ReviewRound, State
 from reviews.status import ReaderStatus, reader_status, status_of, with_reader_status
 
@@ -254,6 +254,11 @@ class ArticleAdmin(HistoryAdmin):
             body = request.POST.get("body", article.body)
             checks = writing_checks(article, body)
             saved = checks if body == article.body else writing_checks(article, article.body)
+            open_comments = (
+                comments.open_by_line(article)
+                if request.user.has_perm("reviews.view_reviewcomment")
+                else {}
+            )
             extra_context = {
                 **(extra_context or {}),
                 **self.review_panel(
@@ -262,7 +267,11 @@ class ArticleAdmin(HistoryAdmin):
                     problems=[p for p in saved["problems"] if p["kind"] == "error"],
                 ),
                 "writing_checks": checks,
-                "desk_annotations_json": json.dumps(checks["problems"]),
+                "desk_annotations_json": json.dumps(
+                    checks["problems"] + comment_annotations(open_comments)
+                ),
+                # The summary above the desk reads the same comments (no second query).
+                "desk_open_comments": open_comments,
                 # The preview of what is in the form: as typed after a refused save.
                 "desk_preview": draft_preview_context(
                     article,
@@ -651,3 +660,21 @@ class QuestionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect(reverse("admin:articles_article_change", args=[draft.pk]))
+
+
+def comment_annotations(open_comments):
+    """The open review comments as the desk's gutter shows annotations. Their lines are those
+    of the round the board read; the draft may have moved on since, and the next submission
+    finds each passage again."""
+    return [
+        {
+            "line": line,
+            "kind": "comment",
+            "message": (
+                f"{thread.get_kind_display()} from {thread.author.get_username()} on round "
+                f"{thread.round.number}: “{thread.quote}” — {thread.text}"
+            ),
+        }
+        for line, threads in sorted(open_comments.items())
+        for thread in threads
+    ]

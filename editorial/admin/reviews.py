@@ -12,17 +12,27 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.timesince import timesince
 
+from editorial import comments as desk
+from editorial import dashboard
 from editorial.admin.base import ReadOnlyAdmin, object_urls
 from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
     last_approved_round,
-    preview_context,
     state_badge,
 )
-from reviews import diffs, workflow
-from reviews.models import OPEN_STATES, BoardMember, ReviewEvent, ReviewRound
+from reviews import comments, diffs, workflow
+from reviews.models import (
+    OPEN_STATES,
+    BoardMember,
+    ReviewComment,
+    ReviewEvent,
+    ReviewRound,
+    State,
+)
 from reviews.retractions import retracted_in_round
+
+Action = ReviewEvent.Action
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -37,7 +47,13 @@ class QueueFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        return [("mine", "Assigned to me"), ("all", "All rounds")]
+        return [
+            ("waiting", "Waiting for a reviewer"),
+            ("mine", "Assigned to me"),
+            ("my_changes", "Changes requested on my articles"),
+            ("answer", "Comments waiting for my answer"),
+            ("all", "All rounds"),
+        ]
 
     def choices(self, changelist):
         # "Awaiting review" is the default view of the queue, so it takes the place of "All".
@@ -60,6 +76,14 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "mine":
             return queryset.open().filter(reviewer=request.user)
+        if self.value() == "waiting":
+            return queryset.filter(state=State.SUBMITTED)
+        if self.value() == "my_changes":
+            return queryset.filter(pk__in=dashboard.changes_requested_of(request.user).values("pk"))
+        if self.value() == "answer":
+            return queryset.filter(
+                pk__in=dashboard.rounds_with_comments_for(request.user).values("pk")
+            )
         if self.state_chosen:
             return queryset
         return queryset.awaiting_review()
@@ -148,6 +172,8 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
                 ("workflow/<str:action>/", self.workflow_view, "workflow"),
                 ("preview/", self.preview_view, "preview"),
                 ("compare-approved/", self.compare_approved_view, "compare_approved"),
+                ("changes/", self.changes_view, "changes"),
+                ("draft/", self.draft_view, "draft"),
             ),
             *super().get_urls(),
         ]
@@ -158,12 +184,21 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
             warn_retracted(request, review_round)
         if review_round is not None:
             actions = sorted(workflow.allowed_actions(review_round, request.user))
+            previous = desk.previous_round(review_round)
+            can_read = request.user.has_perm("reviews.view_reviewcomment")
+            threads = comments.for_round(review_round) if can_read else None
             extra_context = {
                 **(extra_context or {}),
                 "round": review_round,
                 "state_badge": state_badge(review_round.state),
                 "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
                 "audiences": review_round.snapshot["audiences"],
+                "previous_round": previous,
+                "can_read_comments": can_read,
+                "threads": threads or [],
+                "comment_counts": comments.counts(review_round, threads),
+                "previous_threads": comments.for_round(previous) if previous and can_read else [],
+                "draft_link": review_round.state in comments.COMMENTABLE_STATES,
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -181,6 +216,20 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         review_round = self.get_round(request, object_id)
         if action not in WORKFLOW_FUNCTIONS:
             raise Http404("Unknown workflow action.")
+        if action == Action.APPROVE and request.POST.get("confirm") != "yes":
+            # Approving puts the round in front of readers: ask once more, keeping the note.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Approve round {review_round.number}?",
+                "opts": self.model._meta,
+                "original": review_round,
+                "round": review_round,
+                "note": request.POST.get("note", ""),
+                "open_required": ReviewComment.objects.open()
+                .filter(round=review_round, kind=ReviewComment.Kind.REQUIRED)
+                .count(),
+            }
+            return TemplateResponse(request, "admin/reviews/confirm_approve.html", context)
         try:
             review_round = WORKFLOW_FUNCTIONS[action](
                 review_round, request.user, request.POST.get("note", "")
@@ -195,21 +244,113 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         return redirect(reverse("admin:reviews_reviewround_change", args=[object_id]))
 
     def preview_view(self, request, object_id):
+        """The round as readers would see it, per audience, with its comments beside the text
+        and a form to add one (select words, or follow a passage's "Comment" link)."""
         review_round = self.get_round(request, object_id)
+        form_state = desk.FormState()
+        if request.method == "POST":
+            ok, form_state = desk.handle_post(request, review_round)
+            if ok:
+                return redirect(desk.safe_next(request, request.get_full_path()))
+        chosen = request.GET.get("audience") or request.POST.get("audience_tab") or ""
+        audiences = review_round.snapshot["audiences"]
+        if chosen not in [entry["slug"] for entry in audiences]:
+            chosen = review_round.snapshot["default_audience"]
+        page = desk.preview_page(review_round, chosen, link_query=f"audience={chosen}")
+        passage = request.GET.get("passage", "")
+        quote = form_state.values.get("quote") if form_state.operation == "add" else None
+        if quote is None and passage.isdigit():
+            quote = desk.passage_text(review_round.rendered_for(chosen)["body_html"], int(passage))
+        can_read = request.user.has_perm("reviews.view_reviewcomment")
+        threads = comments.for_round(review_round) if can_read else None
+        page_url = reverse("admin:reviews_reviewround_preview", args=[review_round.pk])
+        context = {
+            **desk.public_page_context(page, page_url=page_url),
+            "round": review_round,
+            "audience_tabs": audiences,
+            "threads": [t for t in threads or [] if t.audience in ("", chosen)],
+            "other_threads": [t for t in threads or [] if t.audience not in ("", chosen)],
+            "comment_counts": comments.counts(review_round, threads),
+            "can_comment": request.user.has_perm(comments.COMMENT_PERMISSION)
+            and review_round.state in comments.COMMENTABLE_STATES,
+            "can_require": request.user.has_perm(workflow.DECIDE_PERMISSION),
+            "can_apply": request.user.has_perm(comments.EDIT_ARTICLE_PERMISSION),
+            "form_state": form_state,
+            "quote": quote or "",
+            "here": f"{page_url}?audience={chosen}",
+            "round_url": reverse("admin:reviews_reviewround_change", args=[review_round.pk]),
+        }
+        status = 400 if form_state.error else 200
+        return TemplateResponse(request, "admin/reviews/round_preview.html", context, status=status)
+
+    def draft_view(self, request, object_id):
+        """The article's draft source line by line, the open comments of its newest round
+        beside the lines they start on, with reply, resolve and apply."""
+        review_round = self.get_round(request, object_id)
+        if not request.user.has_perm("reviews.view_reviewcomment"):
+            raise PermissionDenied
+        newest = desk.newest_round(review_round.article_id)
+        form_state = desk.FormState()
+        if request.method == "POST":
+            ok, form_state = desk.handle_post(request, newest)
+            if ok:
+                return redirect(desk.safe_next(request, request.get_full_path()))
+        article = review_round.article
         context = {
             **self.admin_site.each_context(request),
-            **preview_context(
-                review_round.snapshot, review_round.rendered, request.GET.get("audience")
-            ),
-            # The frozen title: the article may have been retitled since the submission.
-            "title": f"Preview of round {review_round.number}: "
-            f"{review_round.snapshot['article']['title']}",
-            "preview_of": f"round {review_round.number} ({review_round.get_state_display()})",
-            "round": review_round,
+            "title": f"Comments on the draft: {article.title}",
+            "opts": self.model._meta,
+            "original": newest,
+            "round": newest,
+            "article": article,
+            "lines": desk.draft_lines(article),
+            "comment_counts": comments.counts(newest),
+            "can_comment": request.user.has_perm(comments.COMMENT_PERMISSION)
+            and newest.state in comments.COMMENTABLE_STATES,
+            "can_apply": request.user.has_perm(comments.EDIT_ARTICLE_PERMISSION),
+            "form_state": form_state,
+            "here": request.get_full_path(),
+        }
+        status = 400 if form_state.error else 200
+        return TemplateResponse(
+            request, "admin/reviews/draft_comments.html", context, status=status
+        )
+
+    def changes_view(self, request, object_id):
+        """Only what changed since the article's previous round, a little context around each
+        change, with links from one change to the next."""
+        review_round = self.get_round(request, object_id)
+        previous = desk.previous_round(review_round)
+        if previous is None:
+            passages = []
+            messages.info(request, "This is the article's first round: nothing to compare with.")
+        else:
+            passages = diffs.changed_passages(
+                previous.snapshot["article"]["body"], review_round.snapshot["article"]["body"]
+            )
+        fields = []
+        if previous is not None:
+            old, new = (
+                diffs.snapshot_texts(previous.snapshot),
+                diffs.snapshot_texts(review_round.snapshot),
+            )
+            fields = [
+                diff
+                for diff in diffs.compare_texts({**old, "body": ""}, {**new, "body": ""})
+                if diff.changed
+            ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Changes in round {review_round.number} since round "
+            f"{previous.number if previous else '—'}",
             "opts": self.model._meta,
             "original": review_round,
+            "round": review_round,
+            "previous": previous,
+            "passages": passages,
+            "other_fields": fields,
         }
-        return TemplateResponse(request, "admin/reviews/preview.html", context)
+        return TemplateResponse(request, "admin/reviews/changes.html", context)
 
     def compare_approved_view(self, request, object_id):
         review_round = self.get_round(request, object_id)

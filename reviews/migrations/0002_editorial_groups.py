@@ -20,9 +20,13 @@ def create_groups(apps, schema_editor):
         group, _ = Group.objects.get_or_create(name=name)
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            # A permission of a model a later migration adds (review comments) does not exist
+            # yet: reviews.roles.ensure_role_groups grants it after migrate.
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)
 
 
 def remove_groups(apps, schema_editor):

@@ -55,6 +55,9 @@ def press(page, button, note=None):
         return
     if note is not None:
         page.locator(f"form:has(button.workflow-{button}) textarea").fill(note)
+    confirm = page.locator(f"form:has(button.workflow-{button}) input[name=confirm]")
+    if confirm.count():
+        confirm.check()  # the round page asks before approving
     page.locator(f"button.workflow-{button}").click()
 
 

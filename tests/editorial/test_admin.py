@@ -102,6 +102,15 @@ def article_body(html):
     return match.group(0)
 
 
+def without_comment_links(html):
+    """The round preview numbers each passage and ends it with a "Comment" link (for reviewers
+    without JavaScript); everything else must be the public page's HTML."""
+    html = re.sub(r' id="passage-\d+" data-passage="\d+"', "", html)
+    return re.sub(
+        r'<a class="comment-here" href="[^"]*">Comment<span[^>]*>[^<]*</span></a>', "", html
+    )
+
+
 def reload(obj):
     obj.refresh_from_db()
     return obj
@@ -231,7 +240,9 @@ def test_posting_start_review_then_approve_moves_the_round_and_says_so(
     assert reload(submitted).state == State.UNDER_REVIEW
     assert submitted.reviewer == board_member
 
-    response = client.post(url("approve"), {"note": "Doses checked."}, follow=True)
+    response = client.post(
+        url("approve"), {"note": "Doses checked.", "confirm": "yes"}, follow=True
+    )
     assert message_texts(response) == ["Round 1 is now approved."]
     assert reload(submitted).state == State.APPROVED
     assert submitted.decision_note == "Doses checked."
@@ -299,7 +310,7 @@ def test_approve_by_a_board_member_who_edited_the_text_is_refused(
     assert reload(review_round).state == State.UNDER_REVIEW
     assert review_round.events.count() == 2
     [text] = message_texts(response)
-    assert "bea submitted or edited round 1" in text
+    assert text.startswith("You wrote or edited part of this round's text")
     assert "another board member must review it" in response.content.decode()
 
 
@@ -309,10 +320,12 @@ def test_approve_by_the_superuser_who_submitted_is_refused(
     review_round = workflow.submit(article, by=superuser)
     workflow.start_review(review_round, by=board_member)
     response = logged_in(client, superuser).post(
-        round_workflow_url(review_round, "approve"), follow=True
+        round_workflow_url(review_round, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(review_round).state == State.UNDER_REVIEW
-    assert "root submitted or edited round 1" in message_texts(response)[0]
+    assert message_texts(response)[0].startswith(
+        "You submitted this round, so another board member must review it."
+    )
 
 
 @pytest.mark.parametrize("via", ["article", "round"])
@@ -335,20 +348,24 @@ def test_a_board_member_cannot_submit_and_is_told_why(client, article, board_mem
         article_workflow_url(article, "submit"), follow=True
     )
     assert not ReviewRound.objects.exists()
-    assert message_texts(response) == ["bea may not submit review rounds."]
+    assert message_texts(response) == [
+        "Only editors can submit articles for review, and you are not an editor."
+    ]
 
 
 def test_an_editor_cannot_approve_and_is_told_why(client, under_review, other_editor):
     response = logged_in(client, other_editor).post(
-        round_workflow_url(under_review, "approve"), follow=True
+        round_workflow_url(under_review, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(under_review).state == State.UNDER_REVIEW
-    assert message_texts(response) == ["ed2 may not approve review rounds."]
+    assert message_texts(response) == [
+        "Only advisory board members can approve a round, and you are not on the board."
+    ]
 
 
 def test_a_step_from_the_wrong_state_is_refused_with_a_message(client, submitted, board_member):
     response = logged_in(client, board_member).post(
-        round_workflow_url(submitted, "approve"), follow=True
+        round_workflow_url(submitted, "approve"), {"confirm": "yes"}, follow=True
     )
     assert reload(submitted).state == State.SUBMITTED
     assert message_texts(response) == [
@@ -361,7 +378,7 @@ def test_a_refusal_naming_the_article_is_escaped_on_the_page(client, editor, boa
     article = factories.ArticleFactory(created_by=editor, title="<script>alert(1)</script>?")
     review_round = workflow.submit(article, by=editor)
     response = logged_in(client, board_member).post(
-        round_workflow_url(review_round, "approve"), follow=True
+        round_workflow_url(review_round, "approve"), {"confirm": "yes"}, follow=True
     )
     assert "<script>alert(1)</script>" in message_texts(response)[0]
     page = response.content.decode()
@@ -571,9 +588,11 @@ EVENT_LIST_QUERIES = 7
 # Measured with 1 and 10 rounds, and 1 and 20 events.
 # The desk adds 7 to the article page: what readers see (1) and the live preview of the draft
 # for the default audience (audiences, library keys, cited references, topics, the last
-# approval, disclaimers).
-ARTICLE_PAGE_QUERIES = 26
-ROUND_PAGE_QUERIES = 15
+# approval, disclaimers); its open review comments add 1. The round page: +2 for the previous
+# round and the comment threads (their replies cost one more only when there are threads), +1
+# for the references retracted since the round was frozen.
+ARTICLE_PAGE_QUERIES = 27
+ROUND_PAGE_QUERIES = 18
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -747,7 +766,9 @@ def test_round_preview_matches_the_public_page(client, editor, approved, audienc
     assert public.status_code == 200
     preview = logged_in(client, editor).get(round_preview_url(approved, audience))
     assert preview.status_code == 200
-    assert article_body(preview.content.decode()) == article_body(public.content.decode())
+    shown = without_comment_links(article_body(preview.content.decode()))
+    assert shown == article_body(public.content.decode())
+    assert 'class="comment-here"' in preview.content.decode()
 
 
 def test_draft_preview_of_unchanged_text_matches_the_public_page(client, editor, approved):

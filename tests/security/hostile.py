@@ -11,7 +11,8 @@ from html.parser import HTMLParser
 from django.test import Client
 
 from articles.models import Disclaimer, Question, SitePage
-from reviews import workflow
+from reviews import comments, workflow
+from reviews.models import QUOTE_LENGTH
 from tests import factories
 from tests.security.payloads import FORBIDDEN_SCHEMES, FORBIDDEN_TAGS, PAYLOADS, URL_ATTRIBUTES
 
@@ -100,9 +101,17 @@ def inspect(html, **options):
 
 
 def preview_region(html):
-    """The article inside an admin preview page: there, only sanitised content may appear."""
-    start = html.index('<article class="article preview">')
-    return html[start : html.rindex("</article>") + len("</article>")]
+    """The article inside an admin preview page: there, only sanitised content may appear.
+
+    The draft preview wraps it in <article class="article preview">; a round's preview is the
+    public article page itself, whose frozen content runs from the body to the references.
+    """
+    if '<article class="article preview">' in html:
+        start = html.index('<article class="article preview">')
+        return html[start : html.rindex("</article>") + len("</article>")]
+    start = html.index('<div class="article-body">')
+    end = html.index("</section>", html.index('<section class="references"', start))
+    return html[start : end + len("</section>")]
 
 
 class HostileSite:
@@ -165,6 +174,16 @@ class HostileSite:
         )
         review_round = workflow.submit(article, by=self.editor)
         workflow.start_review(review_round, by=member.user)
+        # A comment thread in hostile words: the comment, its suggested wording and a reply.
+        thread = comments.add(
+            review_round,
+            by=member.user,
+            quote="Calcium matters",
+            text=payload,
+            kind="suggestion",
+            replacement=payload[:QUOTE_LENGTH],
+        )
+        comments.reply(thread, by=self.editor, text=payload)
         self.rounds.append(workflow.approve(review_round, by=member.user, note=payload))
         self.articles.append(article)
         self.members.append(member)
@@ -220,6 +239,11 @@ class HostileSite:
                     f"round-preview-{index}",
                     f"/admin/reviews/reviewround/{review_round.pk}/preview/",
                     True,
+                ),
+                (
+                    f"round-draft-comments-{index}",
+                    f"/admin/reviews/reviewround/{review_round.pk}/draft/",
+                    False,
                 ),
                 (f"article-change-{index}", f"/admin/articles/article/{article.pk}/change/", False),
                 (

@@ -15,8 +15,8 @@ from reversion.models import Version
 
 from articles.models import Article, Disclaimer, Question, SitePage, Topic
 from references.models import Reference
-from reviews import workflow
-from reviews.models import ReviewEvent, ReviewRound, State
+from reviews import comments, workflow
+from reviews.models import ReviewComment, ReviewEvent, ReviewRound, State
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.factories import save_as
@@ -39,6 +39,10 @@ HIDDEN = {
     "withdrawn": "MARKERWITHDRAWNROUND",
     "changes requested": "MARKERCHANGESREQUESTED",
     "unapproved newer round": "MARKERUNAPPROVEDNEWER",
+    # Review comments and replies: on an unapproved round and on a pending round readers see.
+    "review comment": "MARKERREVIEWCOMMENT",
+    "comment reply": "MARKERCOMMENTREPLY",
+    "comment on a shown round": "MARKERCOMMENTONSHOWN",
 }
 
 
@@ -75,6 +79,13 @@ class World:
         self.live_round = publish(self.published)
         save_as(bob, self.published, body=f"{HIDDEN['unapproved newer round']} [@guideline-2025].")
         self.newer_round = workflow.submit(self.published, by=ed)
+        self.comment = comments.add(
+            self.newer_round,
+            by=bea,
+            quote=HIDDEN["unapproved newer round"],
+            text=HIDDEN["review comment"],
+        )
+        comments.reply(self.comment, by=ed, text=HIDDEN["comment reply"])
         save_as(ed, self.published, body=f"{HIDDEN['draft edit']} [@guideline-2025].")
 
         self.never_submitted = article("never-submitted", HIDDEN["never submitted"])
@@ -90,7 +101,15 @@ class World:
         self.pending = article("pending", "Old approved text", allow_pending_publication=True)
         publish(self.pending)
         save_as(ed, self.pending, body=f"{PENDING_SHOWN} [@guideline-2025].")
-        workflow.submit(self.pending, by=ed)
+        shown_round = workflow.submit(self.pending, by=ed)
+        comments.add(
+            shown_round,
+            by=bea,
+            quote=PENDING_SHOWN,
+            text=HIDDEN["comment on a shown round"],
+            kind="suggestion",
+            replacement="Other words",
+        )
 
         self.history_world()
         self.question = Question.objects.create(article=self.published, text="When?")
@@ -307,6 +326,14 @@ ADMIN_URLS = [
      STAFF_VIEW),
     ("round compare-approved", "get", "/admin/reviews/reviewround/{newer}/compare-approved/",
      STAFF_VIEW),
+    ("round changes since previous", "get", "/admin/reviews/reviewround/{newer}/changes/",
+     STAFF_VIEW),
+    ("round draft with comments", "get", "/admin/reviews/reviewround/{newer}/draft/",
+     STAFF_VIEW),
+    ("comment POST to a preview", "post", "/admin/reviews/reviewround/{newer}/preview/",
+     (LOGIN, LOGIN, 400, 400, 400, 400)),
+    ("comment POST to the draft view", "post", "/admin/reviews/reviewround/{newer}/draft/",
+     (LOGIN, LOGIN, 400, 400, 400, 400)),
     ("round workflow GET", "get", "/admin/reviews/reviewround/{newer}/workflow/approve/",
      (LOGIN, LOGIN, 405, 405, 405, 405)),
     ("round add", "get", "/admin/reviews/reviewround/add/", NOBODY),
@@ -376,6 +403,36 @@ def test_staff_previews_do_show_the_hidden_text_so_the_leak_checks_can_fail(worl
 
     assert HIDDEN["unapproved newer round"] in preview.content.decode()
     assert HIDDEN["never submitted"] in draft.content.decode()
+    assert HIDDEN["review comment"] in preview.content.decode()
+    assert HIDDEN["comment reply"] in preview.content.decode()
+    shown = world.pending.review_rounds.order_by("-number").first()
+    shown_preview = client.get(f"/admin/reviews/reviewround/{shown.pk}/preview/")
+    assert HIDDEN["comment on a shown round"] in shown_preview.content.decode()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "user"])
+def test_comment_posts_from_readers_change_nothing(world, role):
+    client = world.client(role)
+    before = list(ReviewComment.objects.values_list("pk", "state", "text"))
+    for view in ("preview", "draft"):
+        url = world.url(f"/admin/reviews/reviewround/{{newer}}/{view}/")
+        client.post(url, {"op": "resolve", "comment": world.comment.pk})
+        client.post(url, {"op": "reply", "comment": world.comment.pk, "text": "Me too"})
+        client.post(url, {"op": "add", "quote": HIDDEN["unapproved newer round"], "text": "Mine"})
+    assert list(ReviewComment.objects.values_list("pk", "state", "text")) == before
+
+
+def test_the_domain_refuses_readers_comments_whatever_the_view(world):
+    reader = world.users["user"]
+    with pytest.raises(PermissionDenied):
+        comments.add(world.newer_round, by=reader, quote=HIDDEN["unapproved newer round"], text="x")
+    with pytest.raises(PermissionDenied):
+        comments.reply(world.comment, by=reader, text="x")
+    with pytest.raises(PermissionDenied):
+        comments.resolve(world.comment, by=AnonymousUser())
+    assert ReviewComment.objects.readable_by(reader).count() == 0
+    assert ReviewComment.objects.readable_by(AnonymousUser()).count() == 0
+    assert ReviewComment.objects.readable_by(world.users["editor"]).count() == 3
 
 
 @pytest.mark.parametrize("role", ["anonymous", "user", "board", "board_editor"])
