@@ -3,12 +3,13 @@ badge and the preview of a frozen round."""
 
 import copy
 
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from articles.models import Disclaimer
 from articles.rendering import render_markdown
 from reviews import workflow
-from reviews.models import ReviewEvent, ReviewRound, State
+from reviews.models import ReviewComment, ReviewEvent, ReviewRound, State
 
 Action = ReviewEvent.Action
 
@@ -32,6 +33,34 @@ BUTTON_LABELS = {
     Action.REQUEST_CHANGES: "Request changes",
     Action.WITHDRAW: "Withdraw",
 }
+
+
+def asks_to_confirm(request, action, review_round):
+    """Whether this POST of `action` is an approval still to be confirmed: only one the person
+    may make, so a refusal (the four-eyes rule, a state) is said at once, not after a yes."""
+    return (
+        action == Action.APPROVE
+        and request.POST.get("confirm") != "yes"
+        and Action.APPROVE in workflow.allowed_actions(review_round, request.user)
+    )
+
+
+def confirm_approval(request, model_admin, review_round):
+    """Approving puts a round in front of readers: the page that asks once more, keeping the
+    note typed so far. Its form posts to the round's approve action with confirm=yes, from
+    whichever page (the article's or the round's) the approval started."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Approve round {review_round.number}?",
+        "opts": ReviewRound._meta,
+        "original": review_round,
+        "round": review_round,
+        "note": request.POST.get("note", ""),
+        "open_required": ReviewComment.objects.open()
+        .filter(round=review_round, kind=ReviewComment.Kind.REQUIRED)
+        .count(),
+    }
+    return TemplateResponse(request, "admin/reviews/confirm_approve.html", context)
 
 
 def state_badge(state):

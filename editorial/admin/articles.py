@@ -30,6 +30,8 @@ from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
     Action,
+    asks_to_confirm,
+    confirm_approval,
     draft_preview_context,
     preview_context,
     reader_status_badge,
@@ -346,6 +348,8 @@ class ArticleAdmin(HistoryAdmin):
                 open_round = article.review_rounds.open().first()
                 if open_round is None:
                     raise workflow.InvalidTransition("The article has no round awaiting review.")
+                if asks_to_confirm(request, action, open_round):
+                    return confirm_approval(request, self, open_round)
                 review_round = WORKFLOW_FUNCTIONS[action](open_round, request.user, note)
             else:
                 raise Http404("Unknown workflow action.")

@@ -18,6 +18,8 @@ from editorial.admin.base import ReadOnlyAdmin, object_urls
 from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
+    asks_to_confirm,
+    confirm_approval,
     last_approved_round,
     state_badge,
 )
@@ -25,7 +27,6 @@ from reviews import comments, diffs, workflow
 from reviews.models import (
     OPEN_STATES,
     BoardMember,
-    ReviewComment,
     ReviewEvent,
     ReviewRound,
     State,
@@ -216,20 +217,8 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         review_round = self.get_round(request, object_id)
         if action not in WORKFLOW_FUNCTIONS:
             raise Http404("Unknown workflow action.")
-        if action == Action.APPROVE and request.POST.get("confirm") != "yes":
-            # Approving puts the round in front of readers: ask once more, keeping the note.
-            context = {
-                **self.admin_site.each_context(request),
-                "title": f"Approve round {review_round.number}?",
-                "opts": self.model._meta,
-                "original": review_round,
-                "round": review_round,
-                "note": request.POST.get("note", ""),
-                "open_required": ReviewComment.objects.open()
-                .filter(round=review_round, kind=ReviewComment.Kind.REQUIRED)
-                .count(),
-            }
-            return TemplateResponse(request, "admin/reviews/confirm_approve.html", context)
+        if asks_to_confirm(request, action, review_round):
+            return confirm_approval(request, self, review_round)
         try:
             review_round = WORKFLOW_FUNCTIONS[action](
                 review_round, request.user, request.POST.get("note", "")

@@ -57,7 +57,7 @@ def press(page, button, note=None):
         page.locator(f"form:has(button.workflow-{button}) textarea").fill(note)
     confirm = page.locator(f"form:has(button.workflow-{button}) input[name=confirm]")
     if confirm.count():
-        confirm.check()  # the round page asks before approving
+        confirm.check()  # the article and round pages ask before approving
     page.locator(f"button.workflow-{button}").click()
 
 

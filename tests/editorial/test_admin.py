@@ -250,6 +250,26 @@ def test_posting_start_review_then_approve_moves_the_round_and_says_so(
 
 
 @pytest.mark.parametrize("via", ["article", "round"])
+def test_approving_asks_once_more_and_keeps_the_note(client, via, under_review, board_member):
+    url = (
+        article_workflow_url(under_review.article, "approve")
+        if via == "article"
+        else round_workflow_url(under_review, "approve")
+    )
+    response = logged_in(client, board_member).post(url, {"note": "Doses checked."})
+    assert response.status_code == 200
+    assert reload(under_review).state == State.UNDER_REVIEW
+    html = response.content.decode()
+    assert "Yes, approve round 1" in html and ">Doses checked.</textarea>" in html
+    assert round_workflow_url(under_review, "approve") in html
+
+    client.post(
+        round_workflow_url(under_review, "approve"), {"note": "Doses checked.", "confirm": "yes"}
+    )
+    assert reload(under_review).state == State.APPROVED
+
+
+@pytest.mark.parametrize("via", ["article", "round"])
 def test_posting_request_changes_with_a_note_sends_the_round_back(
     client, via, under_review, board_member
 ):
