@@ -30,6 +30,21 @@ def lists_changed(**kwargs):
     edge.purge_on_commit([edge.LISTS_KEY])
 
 
+def after_m2m_change(handler):
+    """`handler` for m2m_changed's post_add, post_remove and post_clear only: the signal also
+    fires before each change, and one change should send one purge."""
+
+    def receiver(action, **kwargs):
+        if action.startswith("post_"):
+            handler(**kwargs)
+
+    return receiver
+
+
+topics_of_articles_changed = after_m2m_change(lists_changed)
+audiences_of_disclaimers_changed = after_m2m_change(disclaimers_changed)
+
+
 def connect():
     # Disclaimers show on every page: any change makes every cached page stale.
     for signal in (post_save, post_delete):
@@ -40,8 +55,12 @@ def connect():
             )
     for signal in (post_save, post_delete):
         signal.connect(lists_changed, sender=Topic, dispatch_uid=f"topic-{signal}")
-    m2m_changed.connect(lists_changed, sender=Article.topics.through, dispatch_uid="topics-m2m")
     m2m_changed.connect(
-        disclaimers_changed, sender=Disclaimer.audiences.through, dispatch_uid="disc-m2m"
+        topics_of_articles_changed, sender=Article.topics.through, dispatch_uid="topics-m2m"
+    )
+    m2m_changed.connect(
+        audiences_of_disclaimers_changed,
+        sender=Disclaimer.audiences.through,
+        dispatch_uid="disc-m2m",
     )
     published_changed.connect(articles_published_changed, dispatch_uid="published-changed")

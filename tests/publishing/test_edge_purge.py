@@ -130,7 +130,9 @@ def test_topic_edits_purge_the_lists(edge_server, article):
     server = edge_server()
     topic = factories.TopicFactory(slug="bone-health")
     article.topics.add(topic)
-    assert [keys for _, _, keys in server.purges(count=2)] == ["vetted-lists", "vetted-lists"]
+    server.purges(count=2)
+    time.sleep(0.5)  # a third purge (m2m_changed fires before the change too) would be here
+    assert [keys for _, _, keys in server.received] == ["vetted-lists", "vetted-lists"]
 
 
 def test_an_edge_that_fails_is_tried_again_until_it_takes_the_purge(
