@@ -40,6 +40,10 @@ NOT_FOUND_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 30
 STALE_IF_ERROR = 24 * 3600
 
+# An article asked for in an audience it does not have: browsers may keep it a minute, shared
+# caches not at all (publishing.views.article_detail).
+UNKNOWN_AUDIENCE_CACHE_CONTROL = f"private, max-age={NOT_FOUND_MAX_AGE}"
+
 PURGE_TIMEOUT = 2.0  # seconds per attempt
 PURGE_ATTEMPTS = 8
 PURGE_FIRST_WAIT = 0.25  # doubled after every failed attempt ...

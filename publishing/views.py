@@ -158,7 +158,14 @@ def article_detail(request, slug):
         if storable:
             # publishing.middleware stores it with the headers the whole stack adds.
             response.page_to_store = page
-    return public_cache_headers(request, response, keys=keys)
+    response = public_cache_headers(request, response, keys=keys)
+    unknown = page.audience != chosen and chosen != pagecache.DEFAULT_AUDIENCE
+    if unknown and "public" in response["Cache-Control"]:
+        # An audience no page has (a mistyped link, or junk to fill caches with): answered
+        # with the default's page, which shared caches do not keep under this address.
+        response["Cache-Control"] = edge.UNKNOWN_AUDIENCE_CACHE_CONTROL
+        response.headers.pop("Surrogate-Key", None)
+    return response
 
 
 def render_page(request, found):

@@ -64,7 +64,9 @@ def test_an_anonymous_article_page_sets_no_cookie_and_does_not_vary_on_cookies(
         assert not response.cookies
         assert "Set-Cookie" not in response
         assert "Cookie" not in response.get("Vary", "")
-        assert response["Surrogate-Key"] == ARTICLE_KEYS
+        # An audience the article lacks is for no shared cache, so it names no key.
+        keys = None if "nonsense" in query else ARTICLE_KEYS
+        assert response.get("Surrogate-Key") == keys
 
 
 def test_the_address_alone_decides_the_audience(client, approved):
@@ -109,6 +111,19 @@ def test_the_json_api_and_an_old_address_carry_the_article_key(client, approved,
     moved = client.get(URL)
     assert moved.status_code == 301
     assert moved["Surrogate-Key"] == ARTICLE_KEYS
+
+
+def test_an_audience_the_article_lacks_is_answered_but_kept_by_no_shared_cache(
+    client, approved, editor
+):
+    response = client.get(URL + "?audience=astronaut")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, max-age=60"
+    assert "Surrogate-Key" not in response
+    assert "public" in client.get(URL + "?audience=clinician")["Cache-Control"]
+    client.force_login(editor)
+    signed_in = client.get(URL + "?audience=astronaut")
+    assert signed_in["Cache-Control"] == "private, no-cache, no-store"
 
 
 def test_a_signed_in_editor_gets_pages_no_cache_may_keep(client, approved, editor):
