@@ -267,9 +267,10 @@ def with_retractions(retracted_now, references, content, contents):
 def published_page(slug, audiences=(None, None), *, every_audience=False):
     """The published page of the article at `slug`, or None when readers have nothing there.
 
-    `audiences` are the (at most two) audiences the reader asked for, best first (the address's
-    ?audience=, then the cookie); the page is for the first the article is written for, else for
-    the article's default audience. With `every_audience`, the page's `contents` hold every
+    `audiences` are the (at most two) audiences asked for, best first; the page is for the first
+    the article is written for, else for the article's default audience. The public site passes
+    only the address's ?audience= (publishing.views): the address alone decides the page, so
+    shared caches can keep it. With `every_audience`, the page's `contents` hold every
     audience's HTML as well.
     """
     asked, remembered = (slug_or_none(value) for value in audiences)
