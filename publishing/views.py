@@ -148,9 +148,9 @@ def article_detail(request, slug):
         return public_cache_headers(request, redirect_to_current_address(request, slug), keys=keys)
     response = None
     if any(header in request.META for header in CONDITIONAL_HEADERS):
-        response = get_conditional_response(
-            request, etag=page.etag, last_modified=int(page.last_modified)
-        )
+        # By ETag only: a disclaimer edit or a retraction changes the page but not the date
+        # Last-Modified gives, so If-Modified-Since alone could answer 304 to a stale copy.
+        response = get_conditional_response(request, etag=page.etag)
     if response is None:
         response = HttpResponse(page.html)
         response["ETag"] = page.etag

@@ -233,10 +233,20 @@ def test_article_page_answers_304_to_a_matching_etag(client, approved):
     etag = first["ETag"]
     again = client.get("/articles/bones/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
-    assert (
-        client.get("/articles/bones/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code
-        == 304
-    )
+
+
+def test_a_disclaimer_edit_is_never_hidden_behind_an_old_last_modified(
+    client, approved, django_capture_on_commit_callbacks
+):
+    first = client.get("/articles/bones/")
+    with django_capture_on_commit_callbacks(execute=True):
+        factories.DisclaimerFactory(name="new", body="A notice added after the approval.")
+    # The round's date, which Last-Modified gives, has not moved; the page has.
+    since = client.get("/articles/bones/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 200
+    assert "A notice added after the approval." in since.content.decode()
+    assert since["Last-Modified"] == first["Last-Modified"]
+    assert since["ETag"] != first["ETag"]
 
 
 def test_etag_differs_per_audience(client, approved):

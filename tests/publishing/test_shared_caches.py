@@ -156,7 +156,8 @@ def test_a_conditional_request_is_answered_304_from_the_top(client, approved):
     assert response["ETag"] == first["ETag"]
     assert response["Cache-Control"] == first["Cache-Control"]
     since = client.get(URL, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
-    assert since.status_code == 304
+    assert since.status_code == 200  # by ETag only (see tests/publishing/test_public_site.py)
+    assert since.content == first.content
 
 
 def test_other_queries_and_addresses_go_down_the_whole_stack(client, approved):
