@@ -202,6 +202,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that sends no query when the socket shows the
+    # connection alive (config/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite keeps its connection per thread; a long max age buys nothing and pins files open.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
