@@ -9,7 +9,10 @@ from django.db import connection
 
 from config.postgresql.base import nothing_waiting
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def statements_seen_by_the_server(pid):
