@@ -16,16 +16,11 @@ from django.utils.safestring import mark_safe
 
 from articles.models import Disclaimer
 from articles.rendering import render_markdown
+from editorial.review import preview_context
 from reviews import anchors, comments
 from reviews.models import ReviewComment, ReviewRound, State
 from reviews.pages import PublishedPage, PublishedRound
 
-# The stepper the public page shows (as publishing.views.STEPS; editorial may not import it).
-STEPS = [
-    (State.SUBMITTED, "Submitted"),
-    (State.UNDER_REVIEW, "Under review"),
-    (State.APPROVED, "Approved"),
-]
 PASSAGE_TAGS = ("p", "li")
 _TAG_RE = re.compile(r"<(/?)(p|li)(\s[^>]*)?>")
 
@@ -186,10 +181,9 @@ def safe_next(request, fallback):
 def preview_page(review_round, audience_slug, *, link_query):
     """The PublishedPage readers would get for `review_round` in one audience (with its
     disclaimers), its body's passages numbered and given comment links."""
-    snapshot = review_round.snapshot
-    slugs = [entry["slug"] for entry in snapshot["audiences"]]
-    chosen = audience_slug if audience_slug in slugs else snapshot["default_audience"]
-    content = dict(review_round.rendered["audiences"][chosen])
+    preview = preview_context(review_round.snapshot, review_round.rendered, audience_slug)
+    chosen = preview["audience"]
+    content = dict(preview["content"])
     content["body_html"] = mark_passages(content["body_html"], link_query=link_query)
     pending = review_round.state != State.APPROVED
     shown = Disclaimer.objects.for_audience(chosen, pending=pending)
@@ -205,20 +199,12 @@ def preview_page(review_round, audience_slug, *, link_query):
 
 def public_page_context(page, *, page_url):
     """The context publishing/article_detail.html needs, for a page shown in the admin."""
-    index = [state for state, _ in STEPS].index(page.state) if page.state in dict(STEPS) else 0
     return {
         "page": page,
         "pending": not page.is_approved,
-        "steps": [
-            {"label": label, "done": number < index, "current": number == index}
-            for number, (_, label) in enumerate(STEPS)
-        ],
-        "top_disclaimers": [
-            render_markdown(body) for where, body in page.disclaimers if where == "top"
-        ],
-        "bottom_disclaimers": [
-            render_markdown(body) for where, body in page.disclaimers if where == "bottom"
-        ],
+        "steps": page.review_steps,
+        "top_disclaimers": [render_markdown(body) for body in page.disclaimers_at("top")],
+        "bottom_disclaimers": [render_markdown(body) for body in page.disclaimers_at("bottom")],
         "article_url": page_url,
         "ask_url": "#ask",
         "canonical_url": page_url,

@@ -32,7 +32,7 @@ from publishing.addresses import absolute_url
 from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
 from publishing.structured_data import article_api_data, article_json_ld
-from reviews.models import BoardMember, ReviewRound, State
+from reviews.models import BoardMember, ReviewRound
 from reviews.pages import AUDIENCE_SLUG_LENGTH, NOT_READ, current_address, published_page
 from reviews.search import MAX_RANKED
 
@@ -49,11 +49,6 @@ SEARCH_PAGE_SIZE = 10
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
 QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
-STEPS = [
-    (State.SUBMITTED, "Submitted"),
-    (State.UNDER_REVIEW, "Under review"),
-    (State.APPROVED, "Approved"),
-]
 
 
 def listed_rounds():
@@ -202,7 +197,6 @@ def render_article_page(page):
 
     `page` is a reviews.pages.PublishedPage.
     """
-    step_index = [state for state, _ in STEPS].index(page.state)
     article_url = reverse("articles:detail", args=[page.slug])
     canonical = (
         article_url
@@ -212,16 +206,9 @@ def render_article_page(page):
     context = {
         "page": page,
         "pending": not page.is_approved,
-        "steps": [
-            {"label": label, "done": index < step_index, "current": index == step_index}
-            for index, (_, label) in enumerate(STEPS)
-        ],
-        "top_disclaimers": [
-            disclaimer_html(body) for placement, body in page.disclaimers if placement == "top"
-        ],
-        "bottom_disclaimers": [
-            disclaimer_html(body) for placement, body in page.disclaimers if placement == "bottom"
-        ],
+        "steps": page.review_steps,
+        "top_disclaimers": [disclaimer_html(body) for body in page.disclaimers_at("top")],
+        "bottom_disclaimers": [disclaimer_html(body) for body in page.disclaimers_at("bottom")],
         "article_url": article_url,
         "ask_url": reverse("articles:ask", args=[page.slug]),
         "canonical_url": absolute_url(canonical),

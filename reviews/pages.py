@@ -193,6 +193,29 @@ class PublishedPage(PublishedRound):
     def audience_name(self):
         return next(item["name"] for item in self.audiences if item["slug"] == self.audience)
 
+    def disclaimers_at(self, placement):
+        """The Markdown bodies of this page's disclaimers shown at `placement` (top, bottom)."""
+        return [body for where, body in self.disclaimers if where == placement]
+
+    @property
+    def review_steps(self):
+        """The review stepper every article page shows: each step's label, whether it is done
+        and whether it is the round's state now. A state off the stepper counts as its first
+        step."""
+        states = [state for state, _ in REVIEW_STEPS]
+        current = states.index(self.state) if self.state in states else 0
+        return [
+            {"label": label, "done": index < current, "current": index == current}
+            for index, (_, label) in enumerate(REVIEW_STEPS)
+        ]
+
+
+# The steps of review a reader is shown, in order (PublishedPage.review_steps).
+REVIEW_STEPS = [
+    (State.SUBMITTED, "Submitted"),
+    (State.UNDER_REVIEW, "Under review"),
+    (State.APPROVED, "Approved"),
+]
 
 # What pages never read of a round: its search text.
 NOT_READ = ["search_body", "search_vector"]
