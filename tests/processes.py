@@ -9,6 +9,28 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Variables that configure Vetted: none leaks from the test run into the child process.
 SETTINGS_VARIABLES = ("DJANGO_", "SECURE_", "DEBUG", "SECRET_KEY", "DATABASE_URL")
 
+# For `manage.py shell -c` against the demo: the demo editor puts {marker} at the top of the
+# article at {slug} and submits it, and board member aexample approves it. Prints the round's
+# number and the moment the approval committed: "approved round N committed at <epoch>".
+APPROVE_NEW_ROUND = """
+import time
+import reversion
+from django.contrib.auth import get_user_model
+from articles.models import Article
+from reviews import workflow
+User = get_user_model()
+editor, board = User.objects.get(username="editor"), User.objects.get(username="aexample")
+article = Article.objects.get(slug="{slug}")
+with reversion.create_revision():
+    reversion.set_user(editor)
+    article.body = "{marker}\\n\\n" + article.body
+    article.save()
+review_round = workflow.submit(article, by=editor, note="New text.")
+workflow.start_review(review_round, by=board)
+workflow.approve(review_round, by=board, note="Approved.")
+print("approved round", review_round.number, "committed at", time.time(), flush=True)
+"""
+
 
 def run_python(*args, timeout=120, **settings):
     """`python *args` in the project directory, configured by `settings` alone."""

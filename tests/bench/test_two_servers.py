@@ -16,30 +16,13 @@ from pathlib import Path
 import pytest
 
 from bench import lib
+from tests.processes import APPROVE_NEW_ROUND
 
 pytestmark = pytest.mark.postgres
 
 REDIS_DB = 7
 SLUG = "vitamin-d-and-k2-for-osteoporosis"
 PATHS = [f"/articles/{SLUG}/", f"/articles/{SLUG}/?audience=clinician"]
-
-APPROVE_NEW_ROUND = """
-import reversion
-from django.contrib.auth import get_user_model
-from articles.models import Article
-from reviews import workflow
-User = get_user_model()
-editor, board = User.objects.get(username="editor"), User.objects.get(username="aexample")
-article = Article.objects.get(slug="{slug}")
-with reversion.create_revision():
-    reversion.set_user(editor)
-    article.body = "{marker}\\n\\n" + article.body
-    article.save()
-review_round = workflow.submit(article, by=editor, note="Bench: new text.")
-workflow.start_review(review_round, by=board)
-workflow.approve(review_round, by=board, note="Bench approval.")
-print("approved round", review_round.number)
-"""
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ import pytest
 
 from bench import lib
 from reviews.management.commands.load_demo import DEMO_PASSWORDS
+from tests.processes import APPROVE_NEW_ROUND
 
 pytestmark = pytest.mark.postgres
 
@@ -39,25 +40,6 @@ SLUG = "vitamin-d-and-k2-for-osteoporosis"
 ARTICLE = f"/articles/{SLUG}/"
 AUDIENCES = ["patient", "caregiver", "student", "clinician"]
 WORKLOAD_REQUESTS = 600
-
-APPROVE_NEW_ROUND = """
-import time
-import reversion
-from django.contrib.auth import get_user_model
-from articles.models import Article
-from reviews import workflow
-User = get_user_model()
-editor, board = User.objects.get(username="editor"), User.objects.get(username="aexample")
-article = Article.objects.get(slug="{slug}")
-with reversion.create_revision():
-    reversion.set_user(editor)
-    article.body = "{marker}\\n\\n" + article.body
-    article.save()
-review_round = workflow.submit(article, by=editor, note="New text.")
-workflow.start_review(review_round, by=board)
-workflow.approve(review_round, by=board, note="Approved.")
-print("committed at", time.time(), flush=True)
-"""
 
 
 @pytest.fixture(scope="module")
