@@ -270,8 +270,32 @@ class ReviewRound(models.Model):
         )
 
 
-class ReviewEvent(models.Model):
+class AuditEvent(models.Model):
+    """A row of an audit trail: an `action` by an `actor` at `created_at`, written once and
+    never changed or deleted. `rows_name` names the rows in the refusals."""
+
+    rows_name = "Events"
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        # The audit trail is append-only: a row, once written, is never rewritten.
+        if self.pk is not None:
+            raise ValueError(f"{self.rows_name} are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{self.rows_name} are append-only and cannot be deleted.")
+
+
+class ReviewEvent(AuditEvent):
     """An append-only record of one transition of one round."""
+
+    rows_name = "Review events"
 
     class Action(models.TextChoices):
         SUBMIT = "submit", "Submitted"
@@ -291,18 +315,6 @@ class ReviewEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        # The audit trail is append-only: a row, once written, is never rewritten.
-        if self.pk is not None:
-            raise ValueError("Review events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Review events are append-only and cannot be deleted.")
 
 
 class RetractionAlert(models.Model):
@@ -523,8 +535,10 @@ class ReviewComment(models.Model):
         raise ValueError("Review comments are kept for the record and cannot be deleted.")
 
 
-class ReviewCommentEvent(models.Model):
+class ReviewCommentEvent(AuditEvent):
     """An append-only record of one change to a comment: who, when, and what it was before."""
+
+    rows_name = "Comment events"
 
     class Action(models.TextChoices):
         ADD = "add", "Commented"
@@ -546,14 +560,3 @@ class ReviewCommentEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} by {self.actor} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Comment events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Comment events are append-only and cannot be deleted.")
