@@ -52,3 +52,18 @@ def run_python(*args, timeout=120, **settings):
 def run_manage(*args, **settings):
     """manage.py with `args` in a fresh process, configured by `settings` alone."""
     return run_python("manage.py", *args, **settings)
+
+
+def manage_in(env, *args, timeout=300):
+    """manage.py with `args` in a fresh process with exactly the environment `env` (a server's,
+    as bench.lib builds it); its output, once it has succeeded."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout

@@ -9,14 +9,13 @@ a board member would, and the very next request to either server must show the n
 import os
 import secrets
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from bench import lib
-from tests.processes import APPROVE_NEW_ROUND
+from tests.processes import APPROVE_NEW_ROUND, manage_in
 
 pytestmark = pytest.mark.postgres
 
@@ -32,19 +31,6 @@ def redis_or_skip():
     if os.environ.get("REQUIRE_POSTGRES") == "1":
         pytest.fail("Redis does not answer at 127.0.0.1:6379 and REQUIRE_POSTGRES=1.")
     pytest.skip("needs Redis at 127.0.0.1:6379 (the shared cache of the two servers)")
-
-
-def manage(env, *words):
-    result = subprocess.run(
-        [str(lib.VENV_PYTHON), "manage.py", *words],
-        cwd=lib.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
 
 
 def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
@@ -68,9 +54,9 @@ def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
     }
     try:
         lib.create_database(name)
-        manage(env, "migrate", "--noinput", "-v0")
-        manage(env, "load_demo", "--public-demo-passwords")
-        manage(env, "collectstatic", "--noinput", "-v0")
+        manage_in(env, "migrate", "--noinput", "-v0")
+        manage_in(env, "load_demo", "--public-demo-passwords")
+        manage_in(env, "collectstatic", "--noinput", "-v0")
         gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
         for label in ("a", "b"):
             server = lib.Server(
@@ -98,7 +84,7 @@ def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
         assert cached.count(b"article-page") == len(PATHS), cached
 
         marker = f"Bench marker {secrets.token_hex(4)}: this sentence is new."
-        out = manage(env, "shell", "-c", APPROVE_NEW_ROUND.format(slug=SLUG, marker=marker))
+        out = manage_in(env, "shell", "-c", APPROVE_NEW_ROUND.format(slug=SLUG, marker=marker))
         assert "approved round 2" in out
 
         # The very next request to server B, and to A, shows the approved text: no waiting.

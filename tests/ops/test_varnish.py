@@ -29,7 +29,7 @@ import pytest
 
 from bench import lib
 from reviews.management.commands.load_demo import DEMO_PASSWORDS
-from tests.processes import APPROVE_NEW_ROUND
+from tests.processes import APPROVE_NEW_ROUND, manage_in
 
 pytestmark = pytest.mark.postgres
 
@@ -123,7 +123,7 @@ def stack(varnishd):
             ("load_demo", "--public-demo-passwords"),
             ("collectstatic", "--noinput", "-v0"),
         ):
-            manage(env, *words)
+            manage_in(env, *words)
         gunicorn = lib.ROOT / ".venv" / "bin" / "gunicorn"
         origin = lib.Server("origin", gunicorn, "config.wsgi", env, log_dir=work)
         origin.wait_ready("/healthz", timeout=60)
@@ -173,19 +173,6 @@ def stack(varnishd):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def manage(env, *words):
-    result = subprocess.run(
-        [str(lib.VENV_PYTHON), "manage.py", *words],
-        cwd=lib.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
-
-
 def workload(edge):
     """The addresses of a mixed public workload, and a seeded replay of them."""
     home = Client(edge).get("/")[1].decode()
@@ -233,7 +220,7 @@ def test_an_approval_is_visible_through_the_edge_within_a_second(stack):
         edge.get(path)
         assert edge.get(path)[2]["X-Cache"] == "HIT"
     marker = f"Edge marker {secrets.token_hex(4)}: this sentence is new."
-    out = manage(stack["env"], "shell", "-c", APPROVE_NEW_ROUND.format(slug=SLUG, marker=marker))
+    out = manage_in(stack["env"], "shell", "-c", APPROVE_NEW_ROUND.format(slug=SLUG, marker=marker))
     committed_at = float(out.split("committed at", 1)[1].split()[0])
     for path in paths[:2]:
         shown = wait_for(
