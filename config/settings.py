@@ -206,6 +206,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that sends no query when the socket shows the
     # connection alive (config/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "config.postgresql"
+    # The article page's statement is prepared (planned once per connection). Turn this off
+    # behind a pooler in transaction mode that cannot carry prepared statements (PgBouncer
+    # before 1.21): docs/operations.md.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepared_statements"] = env_bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite keeps its connection per thread; a long max age buys nothing and pins files open.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

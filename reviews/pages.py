@@ -28,9 +28,17 @@ from references.citations import mark_retracted
 from references.models import Reference
 from reviews.models import ReviewRound, State, add_months
 
-# The round's own columns, and the row they come from: the one ReviewRound.objects.published()
-# selects at the address.
-COLUMNS = """
+# Named parameters: slug, the two audiences the request asks for (either may be NULL; each is
+# slug-shaped, so it is safe in a JSON path), the approved state, and `every`: whether to return
+# every audience's HTML too (the API). The page is for the first asked-for audience the round
+# has HTML for (a snapshot's audiences are exactly its rendered ones), else for its default.
+#
+# The inner SELECT reads the one row ReviewRound.objects.published() selects at the address and
+# takes apart its two large JSON columns there, once: each mention of a stored (compressed)
+# column decompresses all of it again, and `rendered` holds every audience's HTML. OFFSET 0
+# keeps PostgreSQL from folding the inner SELECT back into the outer one.
+POSTGRESQL = """
+SELECT json_build_object(
     'slug', r.slug,
     'review_interval_months', r.review_interval_months,
     'number', r.number,
@@ -40,41 +48,25 @@ COLUMNS = """
     'decided_at', r.decided_at,
     'approver_name', r.approver_name,
     'approver_credentials', r.approver_credentials,
-""".strip()
-PUBLISHED_ROUND = """
-FROM reviews_reviewround AS r
-WHERE r.slug = %(slug)s AND r.is_published
-"""
-
-# Named parameters: slug, the two audiences the request asks for (either may be NULL; each is
-# slug-shaped, so it is safe in a JSON path), the approved state, and `every`: whether to return
-# every audience's HTML too (the API). The page is for the first asked-for audience the round
-# has HTML for (a snapshot's audiences are exactly its rendered ones), else for its default.
-POSTGRESQL = f"""
-SELECT json_build_object(
-    {COLUMNS}
-    'title', r.snapshot -> 'article' -> 'title',
-    'summary', r.snapshot -> 'article' -> 'summary',
-    'audiences', r.snapshot -> 'audiences',
-    'default_audience', r.rendered ->> 'default_audience',
-    'references', r.snapshot -> 'references',
+    'title', r.article -> 'title',
+    'summary', r.article -> 'summary',
+    'audiences', r.audiences,
+    'default_audience', r.default_audience,
+    'references', r.refs,
     'retracted_now', (
         SELECT json_agg(json_build_array(ref.key, ref.retraction_doi))
         FROM references_reference AS ref
-        WHERE ref.retracted
-          AND ref.key IN (SELECT jsonb_object_keys(r.snapshot -> 'references'))
+        WHERE ref.retracted AND ref.key IN (SELECT jsonb_object_keys(r.refs))
     ),
     'audience', CASE
-        WHEN r.rendered -> 'audiences' ? %(asked)s THEN %(asked)s
-        WHEN r.rendered -> 'audiences' ? %(remembered)s THEN %(remembered)s
-        ELSE r.rendered ->> 'default_audience'
+        WHEN r.html ? %(asked)s THEN %(asked)s
+        WHEN r.html ? %(remembered)s THEN %(remembered)s
+        ELSE r.default_audience
     END,
     'content', COALESCE(
-        r.rendered -> 'audiences' -> %(asked)s,
-        r.rendered -> 'audiences' -> %(remembered)s,
-        r.rendered -> 'audiences' -> (r.rendered ->> 'default_audience')
+        r.html -> %(asked)s, r.html -> %(remembered)s, r.html -> r.default_audience
     ),
-    'contents', CASE WHEN %(every)s THEN r.rendered -> 'audiences' END,
+    'contents', CASE WHEN %(every)s THEN r.html END,
     'history', (
         SELECT json_agg(json_build_array(
             h.decided_at, h.approver_name, h.approver_credentials, h.what_changed))
@@ -94,7 +86,20 @@ SELECT json_build_object(
         WHERE d.active
     )
 )::text
-{PUBLISHED_ROUND}"""
+FROM (
+    SELECT
+        round.article_id, round.slug, round.review_interval_months, round.number, round.state,
+        round.snapshot_sha256, round.submitted_at, round.decided_at, round.approver_name,
+        round.approver_credentials,
+        round.rendered -> 'audiences' AS html,
+        round.rendered ->> 'default_audience' AS default_audience,
+        round.snapshot -> 'article' AS article,
+        round.snapshot -> 'references' AS refs,
+        round.snapshot -> 'audiences' AS audiences
+    FROM reviews_reviewround AS round
+    WHERE round.slug = %(slug)s AND round.is_published
+    OFFSET 0
+) AS r"""
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 AUDIENCE_SLUG_LENGTH = Audience._meta.get_field("slug").max_length
@@ -310,7 +315,8 @@ def _read_in_one_statement(slug, asked, remembered, every_audience):
         "approved": State.APPROVED,
         "every": every_audience,
     }
-    with connection.cursor() as cursor:
+    # Prepared: the server plans it once per connection, not on every page (config.postgresql).
+    with connection.prepared_cursor() as cursor:
         cursor.execute(POSTGRESQL, params)
         row = cursor.fetchone()
     if row is None:
