@@ -1,8 +1,9 @@
 """Machine-readable views of a published round: schema.org JSON-LD and the public JSON API."""
 
-from django.urls import reverse
+from django.urls import get_script_prefix
 
-from publishing.addresses import absolute_url, site_image_url
+from publishing.addresses import absolute_url
+from publishing.context_processors import assets, links_under
 from references.citations import format_reference_text
 from references.csl import to_csl
 from references.identifiers import doi_url, pubmed_url
@@ -33,6 +34,8 @@ def article_json_ld(page, url):
       reference list labels it so.
     """
     first_published = page.history[-1].decided_at if page.history else page.submitted_at
+    links = links_under(get_script_prefix())
+    image = assets()["site_image"]["url"]
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -42,7 +45,7 @@ def article_json_ld(page, url):
         "url": url,
         "inLanguage": "en",
         "isAccessibleForFree": True,
-        "publishingPrinciples": url.split("/articles/")[0] + reverse("articles:editorial_policy"),
+        "publishingPrinciples": absolute_url(links["editorial_policy"]),
         "medicalAudience": {
             "@type": "MedicalAudience",
             "audienceType": page.audience_name,
@@ -52,17 +55,17 @@ def article_json_ld(page, url):
         "publisher": {
             "@type": "Organization",
             "name": PUBLISHER_NAME,
-            "url": absolute_url(reverse("articles:home")),
-            "logo": {"@type": "ImageObject", "url": site_image_url()},
+            "url": absolute_url(links["home"]),
+            "logo": {"@type": "ImageObject", "url": image},
         },
-        "image": site_image_url(),
+        "image": image,
         "citation": [citation(data) for data in page.references.values()],
     }
     if page.is_approved:
         data["editor"] = {
             "@type": "Organization",
             "name": BOARD_NAME,
-            "url": absolute_url(reverse("articles:board")),
+            "url": absolute_url(links["board"]),
         }
         data["lastReviewed"] = page.decided_at.date().isoformat()
         data["reviewedBy"] = {

@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views import defaults
@@ -197,7 +197,7 @@ def render_article_page(page):
 
     `page` is a reviews.pages.PublishedPage.
     """
-    article_url = reverse("articles:detail", args=[page.slug])
+    article_url, ask_url = article_addresses(get_script_prefix(), page.slug)
     canonical = (
         article_url
         if page.audience == page.default_audience
@@ -210,7 +210,7 @@ def render_article_page(page):
         "top_disclaimers": [disclaimer_html(body) for body in page.disclaimers_at("top")],
         "bottom_disclaimers": [disclaimer_html(body) for body in page.disclaimers_at("bottom")],
         "article_url": article_url,
-        "ask_url": reverse("articles:ask", args=[page.slug]),
+        "ask_url": ask_url,
         "canonical_url": absolute_url(canonical),
         "json_ld": json.dumps(
             article_json_ld(page, absolute_url(article_url)),
@@ -227,6 +227,13 @@ def render_article_page(page):
 
 # Both are the same for every page that shows them, so each is rendered once per process.
 disclaimer_html = lru_cache(maxsize=256)(render_markdown)
+
+
+@lru_cache(maxsize=1024)
+def article_addresses(script_prefix, slug):
+    """The article page's address and its question form's, under `script_prefix` (which
+    reverse() reads): worked out once per process, not on every page."""
+    return reverse("articles:detail", args=[slug]), reverse("articles:ask", args=[slug])
 
 
 @lru_cache(maxsize=32)
