@@ -2,7 +2,7 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from articles.models import Article, Disclaimer, SitePage, Topic
+from articles.models import Disclaimer, SitePage, Topic
 from publishing import edge, pagecache
 from reviews.models import BoardMember
 from reviews.signals import published_changed
@@ -25,8 +25,9 @@ def site_pages_changed(**kwargs):
 
 
 def lists_changed(**kwargs):
-    # Topics are read live (not frozen in rounds): the pages that list articles by topic change
-    # as soon as an article's topics or a topic's name do.
+    # A topic's name and description are read live, so the pages that list topics change as
+    # soon as they do. Which articles a topic lists changes only with a published round (its
+    # frozen topics, ReviewRound.topics): the draft's topics reach no public page.
     edge.purge_on_commit([edge.LISTS_KEY])
 
 
@@ -41,7 +42,6 @@ def after_m2m_change(handler):
     return receiver
 
 
-topics_of_articles_changed = after_m2m_change(lists_changed)
 audiences_of_disclaimers_changed = after_m2m_change(disclaimers_changed)
 
 
@@ -55,9 +55,6 @@ def connect():
             )
     for signal in (post_save, post_delete):
         signal.connect(lists_changed, sender=Topic, dispatch_uid=f"topic-{signal}")
-    m2m_changed.connect(
-        topics_of_articles_changed, sender=Article.topics.through, dispatch_uid="topics-m2m"
-    )
     m2m_changed.connect(
         audiences_of_disclaimers_changed,
         sender=Disclaimer.audiences.through,

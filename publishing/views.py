@@ -23,7 +23,7 @@ from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from articles.models import Article, Question, SitePage, Topic
+from articles.models import Question, SitePage, Topic
 from articles.rendering import render_markdown
 from config.cache import CACHE_ERRORS
 from config.clients import client_address
@@ -110,17 +110,20 @@ def home(request):
 def published_in_topic():
     """For Exists(): the topic (OuterRef "pk") has a published article.
 
-    Written from the topic's side, so that each topic stops at its first published article
-    (found through the one-published-round-per-article index) instead of joining all rounds.
+    By the topics the published round was submitted with: the draft's topics reach readers
+    only with an approved round, like its text. Written from the topic's side, so that each
+    topic stops at its first published round instead of joining all rounds.
     """
-    published = ReviewRound.objects.published().filter(article_id=OuterRef("article_id"))
-    return Article.topics.through.objects.filter(topic_id=OuterRef("pk")).filter(Exists(published))
+    return ReviewRound.topics.through.objects.filter(
+        topic_id=OuterRef("pk"), reviewround__is_published=True
+    )
 
 
 @require_safe
 def topic_detail(request, slug):
     topic = get_object_or_404(Topic, slug=slug)
-    rounds = listed_rounds().filter(article__topics=topic).order_by("-decided_at", "-pk")
+    # The topics each round was submitted with, not the draft's (see published_in_topic).
+    rounds = listed_rounds().filter(topics=topic).order_by("-decided_at", "-pk")
     page_obj = Paginator(rounds, TOPIC_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"topic": topic, "page_obj": page_obj}
     response = render(request, "publishing/topic_detail.html", context)

@@ -15,7 +15,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from reversion.models import Revision
 
-from articles.models import Article
+from articles.models import Article, Topic
 from references.models import Reference
 from reviews.search import search_rounds
 
@@ -171,6 +171,9 @@ class ReviewRound(models.Model):
     slug = models.SlugField("address", max_length=200)
     allow_pending_publication = models.BooleanField(default=False)
     review_interval_months = models.PositiveSmallIntegerField(default=12)
+    # The topics in the snapshot, as rows: public topic pages list an article under the topics
+    # its published round was submitted with, not under the draft's.
+    topics = models.ManyToManyField(Topic, blank=True, related_name="review_rounds")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -17,7 +17,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from reversion.models import Version
 
-from articles.models import Article, Audience
+from articles.models import Article, Audience, Topic
 from articles.rendering import Diagnostic, check
 from references.citations import cited_keys
 from references.models import Reference
@@ -192,6 +192,8 @@ def submit(article, *, by, note="", what_changed=""):
             review_interval_months=article.review_interval_months,
             submitted_by=by,
         )
+        frozen_topics = [topic["slug"] for topic in frozen.snapshot["article"]["topics"]]
+        review_round.topics.set(Topic.objects.filter(slug__in=frozen_topics))
         index_round(review_round)
         ReviewEvent.objects.create(
             round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note

@@ -41,6 +41,10 @@ def test_bulk_rounds_freeze_what_the_workflow_freezes(seeded):
         assert review_round.search_body == searchable_body(review_round.rendered)
         assert 5 <= len(snapshot["references"]) <= 40
         assert len(snapshot["audiences"]) >= 2
+        # Its topics as rows, as submit() sets them: the topic pages list by these.
+        frozen_topics = {topic["slug"] for topic in snapshot["article"]["topics"]}
+        assert frozen_topics
+        assert set(review_round.topics.values_list("slug", flat=True)) == frozen_topics
         # The round's revision holds the article exactly as submitted.
         version = Version.objects.get(revision_id=review_round.revision_id)
         assert version.field_dict["body"] == snapshot["article"]["body"]

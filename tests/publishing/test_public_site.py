@@ -328,15 +328,46 @@ def test_changing_a_disclaimer_refreshes_cached_pages(
 # Other pages
 
 
-def test_home_lists_topics_of_published_articles_only(client, approved, article, editor):
+def test_home_lists_topics_of_published_articles_only(
+    client, approved, article, editor, board_member
+):
     shown = factories.TopicFactory(slug="bone-health", name="Bone health")
     factories.TopicFactory(slug="empty", name="Nothing here")
     article.topics.add(shown)
+    factories.approve(article, editor=editor, board_member=board_member)
     page = client.get("/").content.decode()
     assert "Bone health" in page
     assert "Nothing here" not in page
     topic_page = client.get("/topics/bone-health/").content.decode()
     assert approved.snapshot["article"]["title"] in topic_page
+
+
+def test_a_draft_topic_reaches_readers_only_with_an_approved_round(
+    client, approved, article, editor, board_member
+):
+    """Which topics list an article is part of what the board approves, like its text."""
+    bones = factories.TopicFactory(slug="bone-health", name="Bone health")
+    kidneys = factories.TopicFactory(slug="kidneys", name="Kidney health")
+    title = approved.snapshot["article"]["title"]
+    article.topics.add(kidneys)
+    assert "Kidney health" not in client.get("/").content.decode()
+    assert title not in client.get("/topics/kidneys/").content.decode()
+
+    article.topics.set([bones])
+    review_round = factories.approve(article, editor=editor, board_member=board_member)
+    assert list(review_round.topics.all()) == [bones]
+    assert title in client.get("/topics/bone-health/").content.decode()
+
+    # Taken off the draft, the topic still lists the article until the next approval.
+    article.topics.clear()
+    assert title in client.get("/topics/bone-health/").content.decode()
+    pending = workflow.submit(article, by=editor)
+    assert list(pending.topics.all()) == []
+    assert title in client.get("/topics/bone-health/").content.decode()
+    workflow.start_review(pending, by=board_member)
+    workflow.approve(pending, by=board_member)
+    assert title not in client.get("/topics/bone-health/").content.decode()
+    assert "Bone health" not in client.get("/").content.decode()
 
 
 def test_topic_pages_are_paged_newest_first(client, editor, board_member, audiences, monkeypatch):

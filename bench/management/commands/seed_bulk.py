@@ -494,9 +494,18 @@ class Command(BaseCommand):
                     "approver_credentials": member.credentials,
                     "search_body": variant["search_body"],
                     "is_published": False,  # until mark_published applies the workflow's rule
+                    "topic_ids": draft["topics"],  # frozen with the round, as submit() does
                 }
             )
         ids = self.insert_rounds(rounds)
+        ReviewRound.topics.through.objects.bulk_create(
+            [
+                ReviewRound.topics.through(reviewround_id=round_id, topic_id=topic_id)
+                for round_id, row in zip(ids, rounds, strict=True)
+                for topic_id in row["topic_ids"]
+            ],
+            batch_size=5000,
+        )
         for round_id, row in zip(ids, rounds, strict=True):
             steps = [
                 (ReviewEvent.Action.SUBMIT, "", State.SUBMITTED, self.editor.pk, row["note"]),
