@@ -174,6 +174,9 @@ class ReviewRound(models.Model):
     # The topics in the snapshot, as rows: public topic pages list an article under the topics
     # its published round was submitted with, not under the draft's.
     topics = models.ManyToManyField(Topic, blank=True, related_name="review_rounds")
+    # The library rows the snapshot's references were copied from. A key can be renamed after
+    # submission; the four-eyes rule (reviews.workflow.round_authors) follows these rows.
+    cited_references = models.ManyToManyField(Reference, blank=True, related_name="+")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

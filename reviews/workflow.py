@@ -5,7 +5,7 @@ round's state against TRANSITIONS, writes a ReviewEvent in the same transaction 
 changed round. E-mail goes out only after the transaction commits.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import reversion
@@ -194,6 +194,7 @@ def submit(article, *, by, note="", what_changed=""):
         )
         frozen_topics = [topic["slug"] for topic in frozen.snapshot["article"]["topics"]]
         review_round.topics.set(Topic.objects.filter(slug__in=frozen_topics))
+        review_round.cited_references.set(frozen.reference_ids)
         index_round(review_round)
         ReviewEvent.objects.create(
             round=review_round, action=Action.SUBMIT, to_state=State.SUBMITTED, actor=by, note=note
@@ -220,6 +221,7 @@ class Frozen:
     audiences: list  # Audience rows in display order
     references: dict  # key -> data, for each cited key the library holds
     problems: list  # articles.rendering.Diagnostic: each stops a submission
+    reference_ids: list = field(default_factory=list)  # the library rows of `references`
 
     @cached_property
     def snapshot(self):
@@ -258,12 +260,14 @@ def freeze(article, *, body=None, audiences=None, library_keys=None):
     problems = _too_long(article, body) + check(
         body, audiences=[a.slug for a in audiences], reference_keys=library_keys
     )
-    references = {
-        reference.key: reference.as_data()
-        for reference in Reference.objects.filter(key__in=cited_keys(body))
-    }
+    rows = list(Reference.objects.filter(key__in=cited_keys(body)))
     return Frozen(
-        article=article, body=body, audiences=audiences, references=references, problems=problems
+        article=article,
+        body=body,
+        audiences=audiences,
+        references={reference.key: reference.as_data() for reference in rows},
+        problems=problems,
+        reference_ids=[reference.pk for reference in rows],
     )
 
 
@@ -375,8 +379,10 @@ def round_authors(review_round):
     """The ids of everyone who wrote the text `review_round` froze, for the four-eyes rule.
 
     That is whoever saved a version of the article, or of a reference the round cites (the
-    keys of its snapshot's "references"), after the article's last approval before the round
-    and up to the round's own revision: in the admin, an import, a command or a shell, and
+    library rows its snapshot's references came from, ReviewRound.cited_references, so that
+    renaming a key after submission hides no one), after the article's last approval before
+    the round and up to the round's own revision: in the admin, an import, a command or a
+    shell, and
     whoever suggested wording applied in one of those versions (reviews.comments). A
     revert counts as more than its own author: the text it brought back was written by the
     people who saved the article or those references up to the restored revision, since the
@@ -387,19 +393,16 @@ def round_authors(review_round):
             article_id=review_round.article_id, state=State.APPROVED
         ).values_list("revision_id", flat=True)
     )
-    keys = list((review_round.snapshot or {}).get("references", {}))
     written = Q(
         content_type=ContentType.objects.get_for_model(Article),
         object_id=str(review_round.article_id),
     )
-    if keys:
-        # Version.object_id is text: compare it with the ids as text, in one query.
-        cited = (
-            Reference.objects.filter(key__in=keys)
-            .annotate(text_id=Cast("pk", CharField()))
-            .values("text_id")
-        )
-        written |= Q(content_type=ContentType.objects.get_for_model(Reference), object_id__in=cited)
+    # The rows the round's references came from, whatever their keys are now. Version.object_id
+    # is text: compare it with the ids as text, in one query.
+    cited = ReviewRound.cited_references.through.objects.filter(
+        reviewround_id=review_round.pk
+    ).values(text_id=Cast("reference_id", CharField()))
+    written |= Q(content_type=ContentType.objects.get_for_model(Reference), object_id__in=cited)
     authors, restored, seen = set(), [review_round.revision_id], set()
     while restored:
         upto = restored.pop()

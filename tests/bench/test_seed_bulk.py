@@ -45,6 +45,8 @@ def test_bulk_rounds_freeze_what_the_workflow_freezes(seeded):
         frozen_topics = {topic["slug"] for topic in snapshot["article"]["topics"]}
         assert frozen_topics
         assert set(review_round.topics.values_list("slug", flat=True)) == frozen_topics
+        cited = set(review_round.cited_references.values_list("key", flat=True))
+        assert cited == set(snapshot["references"])
         # The round's revision holds the article exactly as submitted.
         version = Version.objects.get(revision_id=review_round.revision_id)
         assert version.field_dict["body"] == snapshot["article"]["body"]

@@ -1,5 +1,6 @@
-"""A round keeps the topics it was submitted with (ReviewRound.topics), and migration 0011 gave
-rounds made before it their topics from their snapshots."""
+"""A round keeps the topics it was submitted with (ReviewRound.topics) and the library rows of
+the references it cites (ReviewRound.cited_references); migration 0011 gave rounds made before
+it both from their snapshots."""
 
 from importlib import import_module
 
@@ -11,7 +12,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-migration = import_module("reviews.migrations.0011_round_topics")
+migration = import_module("reviews.migrations.0011_round_topics_and_references")
 
 
 @pytest.fixture
@@ -29,8 +30,20 @@ def test_submit_freezes_the_draft_topics_with_the_round(article, editor):
     assert set(review_round.topics.all()) == {bones, sun}
 
 
-def test_the_migration_fills_round_topics_from_snapshots(article, editor, board_member):
+def test_submit_keeps_the_rows_of_the_cited_references(article, editor):
+    cited = factories.ReferenceFactory(key="cited-2024")
+    factories.ReferenceFactory(key="not-cited")
+    article.body = "Bones need light [@cited-2024]."
+    article.save()
+    review_round = workflow.submit(article, by=editor)
+    assert list(review_round.cited_references.all()) == [cited]
+
+
+def test_the_migration_fills_round_rows_from_snapshots(article, editor, board_member):
     bones, sun = factories.TopicFactory(slug="bones"), factories.TopicFactory(slug="sun")
+    cited = factories.ReferenceFactory(key="cited-2024")
+    article.body = "Bones need light [@cited-2024]."
+    article.save()
     article.topics.set([bones, sun])
     first = factories.approve(article, editor=editor, board_member=board_member)
     article.topics.set([bones])
@@ -39,10 +52,13 @@ def test_the_migration_fills_round_topics_from_snapshots(article, editor, board_
     third = workflow.submit(untouched, by=editor)
     for review_round in (first, second, third):
         review_round.topics.clear()  # as rounds were before the migration
+        review_round.cited_references.clear()
     sun.delete()  # a topic deleted since is left out
 
-    migration.topics_from_snapshots(apps, schema_editor=None)
+    migration.rows_from_snapshots(apps, schema_editor=None)
 
     assert list(first.topics.all()) == [bones]
     assert list(second.topics.all()) == [bones]
     assert list(third.topics.all()) == []
+    assert list(first.cited_references.all()) == list(second.cited_references.all()) == [cited]
+    assert list(third.cited_references.all()) == []

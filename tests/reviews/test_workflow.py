@@ -271,6 +271,20 @@ def test_whoever_edited_a_cited_reference_cannot_start_or_approve_the_round(
     assert reload_round(review_round).state == State.UNDER_REVIEW
 
 
+def test_renaming_a_cited_reference_after_submission_hides_no_author(
+    article, editor, reference, board_member
+):
+    board_member.user_permissions.add(Permission.objects.get(codename="change_reference"))
+    save_reference_as(board_member, reference, title="A guideline the reviewer rewrote")
+    review_round = workflow.submit(article, by=editor)
+    # The key changes in the library after the round froze it; another row takes the old key.
+    save_reference_as(editor, reference, key="guideline-2025-renamed")
+    factories.ReferenceFactory(key="guideline-2025", title="Someone else's guideline")
+    assert board_member.pk in workflow.round_authors(review_round)
+    with pytest.raises(workflow.ConflictOfInterest):
+        workflow.start_review(review_round, by=board_member)
+
+
 def test_whoever_imported_a_cited_reference_cannot_approve_the_round(article, editor):
     superuser = factories.UserFactory(superuser=True, username="root")
     ris = b"TY  - JOUR\nID  - imported-2024\nTI  - An imported trial\nPY  - 2024\nER  - \n"

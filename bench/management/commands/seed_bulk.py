@@ -217,10 +217,9 @@ class Command(BaseCommand):
                 )
             )
         Reference.objects.bulk_create(rows, batch_size=2000)
-        self.references = {
-            reference.key: reference.as_data()
-            for reference in Reference.objects.filter(key__startswith=REFERENCE_PREFIX)
-        }
+        pool = list(Reference.objects.filter(key__startswith=REFERENCE_PREFIX))
+        self.references = {reference.key: reference.as_data() for reference in pool}
+        self.reference_ids = {reference.key: reference.pk for reference in pool}
         self.reference_keys = sorted(self.references)
 
     def make_topics(self):
@@ -494,15 +493,26 @@ class Command(BaseCommand):
                     "approver_credentials": member.credentials,
                     "search_body": variant["search_body"],
                     "is_published": False,  # until mark_published applies the workflow's rule
-                    "topic_ids": draft["topics"],  # frozen with the round, as submit() does
+                    # Kept with the round as rows, as submit() does.
+                    "topic_ids": draft["topics"],
+                    "reference_ids": [self.reference_ids[key] for key in variant["references"]],
                 }
             )
         ids = self.insert_rounds(rounds)
+        pairs = list(zip(ids, rounds, strict=True))
         ReviewRound.topics.through.objects.bulk_create(
             [
                 ReviewRound.topics.through(reviewround_id=round_id, topic_id=topic_id)
-                for round_id, row in zip(ids, rounds, strict=True)
+                for round_id, row in pairs
                 for topic_id in row["topic_ids"]
+            ],
+            batch_size=5000,
+        )
+        ReviewRound.cited_references.through.objects.bulk_create(
+            [
+                ReviewRound.cited_references.through(reviewround_id=round_id, reference_id=pk)
+                for round_id, row in pairs
+                for pk in row["reference_ids"]
             ],
             batch_size=5000,
         )
