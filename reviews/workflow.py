@@ -382,9 +382,8 @@ def round_authors(review_round):
     library rows its snapshot's references came from, ReviewRound.cited_references, so that
     renaming a key after submission hides no one), after the article's last approval before
     the round and up to the round's own revision: in the admin, an import, a command or a
-    shell, and
-    whoever suggested wording applied in one of those versions (reviews.comments). A
-    revert counts as more than its own author: the text it brought back was written by the
+    shell, and whoever suggested wording applied in one of those versions (reviews.comments).
+    A revert counts as more than its own author: the text it brought back was written by the
     people who saved the article or those references up to the restored revision, since the
     approval before that, and so on back through any revert among those.
     """
