@@ -32,6 +32,14 @@ FIXES = {
     "too-long": "Shorten the text or split the article.",
 }
 
+NO_AUDIENCES = {
+    "line": 0,
+    "code": "no-audiences",
+    "kind": "error",
+    "message": "There are no audiences yet, so the text cannot be checked, previewed or submitted.",
+    "fix": "Add at least one audience (Articles › Audiences), then come back to this page.",
+}
+
 _UNKNOWN_KEY_RE = re.compile(r'unknown citation key "([^"]*)"')
 
 
@@ -45,7 +53,18 @@ def writing_checks(article, body):
         Reference.objects.order_by("key").values("key", "title", "authors", "year", "doi", "pmid")
     )
     keys = [reference["key"] for reference in library]
-    frozen = workflow.freeze(article, body=body, library_keys=set(keys))
+    try:
+        frozen = workflow.freeze(article, body=body, library_keys=set(keys))
+    except workflow.InvalidTransition:
+        # A new site before its first audience: nothing can be rendered, so say what to do.
+        return {
+            "problems": [NO_AUDIENCES],
+            "audiences": [],
+            "max_grade": PLAIN_LANGUAGE_MAX_GRADE,
+            "unused_references": [],
+            "unused_count": 0,
+            "library": [picker_entry(reference) for reference in library],
+        }
     slugs = [audience.slug for audience in frozen.audiences]
     scores = audience_readability(body, audiences=slugs, references=frozen.references)
     cited = set(cited_keys(body))

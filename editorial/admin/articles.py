@@ -275,10 +275,7 @@ class ArticleAdmin(HistoryAdmin):
                 # The summary above the desk reads the same comments (no second query).
                 "desk_open_comments": open_comments,
                 # The preview of what is in the form: as typed after a refused save.
-                "desk_preview": draft_preview_context(
-                    article,
-                    request.POST if request.method == "POST" else {},
-                ),
+                "desk_preview": desk_preview(article, request),
                 # The desk needs the page's width: the navigation is one click away anyway.
                 "is_nav_sidebar_enabled": False,
             }
@@ -664,6 +661,15 @@ class QuestionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect(reverse("admin:articles_article_change", args=[draft.pk]))
+
+
+def desk_preview(article, request):
+    """The desk's preview of what is in the form (as typed after a refused save), or None when
+    nothing can be rendered yet: a new site with no audience (the writing checks say so)."""
+    try:
+        return draft_preview_context(article, request.POST if request.method == "POST" else {})
+    except workflow.ReviewError:
+        return None
 
 
 def comment_annotations(open_comments):

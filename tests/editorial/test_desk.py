@@ -10,6 +10,7 @@ from django.urls import reverse
 from reversion.models import Version
 
 from articles.models import Article
+from editorial.admin.articles import SAVE_AND_SUBMIT
 from editorial.checks import did_you_mean, writing_checks
 from reviews.models import ReviewRound, State
 from tests import factories
@@ -348,3 +349,28 @@ def test_patient_text_over_the_grade_limit_is_a_warning_not_a_refusal(article, e
     assert [(p["line"], p["kind"]) for p in problems] == [(3, "warning")]
     save_as(editor, article, body=body)
     assert workflow.submit(article, by=editor).state == State.SUBMITTED
+
+
+def test_a_new_site_without_audiences_gets_the_desk_with_what_to_do(client, editor):
+    """Before the first audience exists nothing can be rendered: the desk says so, it does
+    not fail."""
+    article = factories.ArticleFactory(created_by=editor, slug="first", body="First words.")
+    logged_in(client, editor)
+    response = client.get(change_url(article))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "there are no audiences yet" in page.lower()
+    assert "Add at least one audience" in page
+    checks = client.post(
+        reverse("admin:articles_article_checks", args=[article.pk]), {"body": "Typed."}
+    ).json()
+    assert [problem["code"] for problem in checks["problems"]] == ["no-audiences"]
+    preview = client.post(preview_url(article), {"body": "Typed."})
+    assert preview.status_code == 400
+    assert "no audiences" in preview.json()["error"]
+    submitted = client.post(
+        change_url(article), typed_form(client, article, **{SAVE_AND_SUBMIT: "1"})
+    )
+    assert submitted.status_code == 200  # the form again, with the reason
+    assert "no audiences" in " ".join(messages_of(submitted)) + submitted.content.decode()
+    assert not article.review_rounds.exists()
