@@ -128,8 +128,20 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # One kind of line end however the text arrived (a browser sends CRLF, files from some
+        # tools hold CRLF or CR): drafts, rounds and their comparisons then match line for line.
+        for name in ("summary", "body", "evidence_note"):
+            setattr(self, name, normalise_line_ends(getattr(self, name)))
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+
+def normalise_line_ends(text):
+    """`text` with every line end as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 class DisclaimerQuerySet(models.QuerySet):

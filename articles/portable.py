@@ -13,7 +13,7 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from articles.models import Article, Topic
+from articles.models import Article, Topic, normalise_line_ends
 
 DELIMITER = "---"
 # The header keys, in the order `dump_article` writes them, with the JSON type each must have.
@@ -70,14 +70,14 @@ def parse_article(text):
     is not `key: <JSON value>`, an unknown or repeated key, a value of the wrong type, or a
     missing slug or title.
     """
-    # Split on "\n" only: str.splitlines() would also split on characters such as U+2028
-    # that JSON strings may hold unescaped.
-    lines = text.split("\n")
-    if lines[0].removeprefix("\ufeff").rstrip("\r") != DELIMITER:
+    # Line ends as the admin stores them (CRLF and CR become LF), then split on "\n" only:
+    # str.splitlines() would also split on characters such as U+2028 that JSON strings may
+    # hold unescaped. A JSON value cannot hold a raw CR, so only line ends change.
+    lines = normalise_line_ends(text).split("\n")
+    if lines[0].removeprefix("\ufeff") != DELIMITER:
         raise PortableFormatError(1, f"the file must start with a '{DELIMITER}' line")
     data = {}
-    for index, raw in enumerate(lines[1:], start=2):
-        line = raw.rstrip("\r")
+    for index, line in enumerate(lines[1:], start=2):
         if line == DELIMITER:
             break
         if not line.strip():

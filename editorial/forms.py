@@ -2,13 +2,9 @@
 
 from django import forms
 
-from articles.models import Article
+from articles.models import Article, normalise_line_ends
 from articles.rendering import nesting_problem
 from reviews.models import NOTE_LENGTH, WHAT_CHANGED_LENGTH
-
-
-def normalise_line_ends(text):
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 class ArticleForm(forms.ModelForm):

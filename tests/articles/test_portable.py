@@ -26,7 +26,7 @@ TRICKY = {
     "topics": ["bone-health"],
     "allow_pending_publication": True,
     "review_interval_months": 6,
-    "body": "\n\n---\nCalcium [@a; @b].\r\n\n::: audience patient\nAsk.\n:::\n\n\n",
+    "body": "\n\n---\nCalcium [@a; @b].\n\n::: audience patient\nAsk.\n:::\n\n\n",
 }
 
 
@@ -125,6 +125,29 @@ def test_a_tricky_article_round_trips_byte_for_byte(tmp_path, editor):
     import_file(path)
 
     assert export("tricky") == dump_article(TRICKY)
+
+
+@pytest.mark.django_db
+def test_a_file_with_windows_or_old_mac_line_ends_is_stored_with_lf(tmp_path, editor):
+    """Saved by Notepad (CRLF) or an old Mac tool (CR): the draft holds LF line ends like a
+    draft saved in the admin, so the comparison with what readers see shows no phantom
+    changes."""
+    factories.TopicFactory(slug="bone-health")
+    lf = dump_article(TRICKY)
+    path = tmp_path / "windows.md"
+    path.write_bytes(lf.replace("\n", "\r\n").encode())
+    import_file(path)
+    article = Article.objects.get(slug="tricky")
+    assert "\r" not in article.body + article.evidence_note + article.summary
+    assert export("tricky") == lf
+    # The same text with other line ends is the same draft: nothing new to save.
+    assert "no new revision" in import_file(path)
+
+    old_mac = tmp_path / "old-mac.md"
+    edited = lf.replace("Calcium [@a; @b].", "Calcium and vitamin D [@a; @b].")
+    old_mac.write_bytes(edited.replace("\n", "\r").encode())
+    import_file(old_mac)
+    assert export("tricky") == edited
 
 
 @pytest.mark.django_db
