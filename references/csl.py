@@ -1,5 +1,7 @@
 """Reference data as CSL-JSON, the format reference managers and citation processors share."""
 
+from references.identifiers import doi_url
+
 CSL_TYPES = {
     "guideline": "report",
     "systematic_review": "article-journal",
@@ -36,6 +38,15 @@ def to_csl(data):
     for field, csl_field in (("doi", "DOI"), ("pmid", "PMID"), ("url", "URL")):
         if data.get(field):
             item[csl_field] = data[field]
+    if data.get("retracted") is True:
+        # CSL's publication status names "retracted" among its values; the notice goes in the
+        # note, which citation processors print or keep as it is.
+        item["status"] = "retracted"
+        try:
+            notice = doi_url(data.get("retraction_doi"))
+        except ValueError:  # not a DOI: the word alone
+            notice = ""
+        item["note"] = f"Retracted. Retraction notice: {notice}" if notice else "Retracted."
     return item
 
 

@@ -115,6 +115,21 @@ def test_the_api_references_are_valid_csl_json(client, published):
     assert trial["DOI"] == "10.5555/falls.2008"
 
 
+def test_a_reference_retracted_after_approval_is_marked_in_the_api_csl_json(client, published):
+    trial = Reference.objects.get(key="bateman2008")
+    trial.retracted = True
+    trial.retraction_doi = "10.5555/falls.2008.retraction"
+    trial.save()
+
+    items = client.get("/api/articles/bones/").json()["references"]
+
+    assert csl_errors(items) == []
+    exported = next(item for item in items if item["id"] == "bateman2008")
+    assert exported["status"] == "retracted"
+    assert exported["note"].endswith("https://doi.org/10.5555/falls.2008.retraction")
+    assert all("status" not in item for item in items if item["id"] != "bateman2008")
+
+
 def test_every_kind_exports_valid_csl_json(library):
     items = [
         to_csl({**library[0].as_data(), "kind": kind, "key": f"k-{kind}"})
