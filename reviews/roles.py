@@ -28,6 +28,7 @@ ROLE_PERMISSIONS = {
         "reviews.view_boardmember",
         "reviews.add_reviewcomment",
         "reviews.view_reviewcomment",
+        "reviews.view_retractionalert",
     ],
     ADVISORY_BOARD: [
         "articles.view_article",
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS = {
         "reviews.view_boardmember",
         "reviews.add_reviewcomment",
         "reviews.view_reviewcomment",
+        "reviews.view_retractionalert",
     ],
 }
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from editorial import comments as desk
@@ -27,6 +28,7 @@ from reviews import comments, diffs, workflow
 from reviews.models import (
     OPEN_STATES,
     BoardMember,
+    RetractionAlert,
     ReviewEvent,
     ReviewRound,
     State,
@@ -383,6 +385,39 @@ class ReviewEventAdmin(ReadOnlyAdmin):
     list_filter = ["action"]
     list_select_related = ["round__article", "actor"]
     readonly_fields = ["round", "action", "from_state", "to_state", "actor", "note", "created_at"]
+
+
+@admin.register(RetractionAlert)
+class RetractionAlertAdmin(ReadOnlyAdmin):
+    """What the board was told about retractions: each published article found citing a
+    reference after that reference was marked retracted, once per pair, with the round that
+    cited it then. Written by reviews.retractions; nobody edits it."""
+
+    list_display = ["created_at", "reference_key", "article_link", "round_link"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["reference", "article", "round"]
+    search_fields = ["reference__key", "reference__title", "article__title", "article__slug"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "reference_key", "article_link", "round_link"]
+    fields = readonly_fields
+
+    @admin.display(description="reference", ordering="reference__key")
+    def reference_key(self, alert):
+        reference = alert.reference
+        notice = (
+            f" (retraction notice {reference.retraction_doi})" if reference.retraction_doi else ""
+        )
+        return f"[@{reference.key}] {reference.title}{notice}"
+
+    @admin.display(description="article", ordering="article__title")
+    def article_link(self, alert):
+        url = reverse("admin:articles_article_change", args=[alert.article_id])
+        return format_html('<a href="{}">{}</a>', url, alert.article.title)
+
+    @admin.display(description="round")
+    def round_link(self, alert):
+        url = reverse("admin:reviews_reviewround_change", args=[alert.round_id])
+        return format_html('<a href="{}">Round {}</a>', url, alert.round.number)
 
 
 @admin.register(BoardMember)

@@ -16,7 +16,7 @@ from reversion.models import Version
 from articles.models import Article, Disclaimer, Question, SitePage, Topic
 from references.models import Reference
 from reviews import comments, workflow
-from reviews.models import ReviewComment, ReviewEvent, ReviewRound, State
+from reviews.models import RetractionAlert, ReviewComment, ReviewEvent, ReviewRound, State
 from tests import factories
 from tests.admin_forms import change_form_data
 from tests.factories import save_as
@@ -114,6 +114,9 @@ class World:
         self.history_world()
         self.question = Question.objects.create(article=self.published, text="When?")
         self.event = ReviewEvent.objects.filter(round=self.live_round).first()
+        self.alert = RetractionAlert.objects.create(
+            article=self.published, reference=self.reference, round=self.live_round
+        )
         versions = reversion.models.Version.objects.get_for_object(self.published)
         self.compare_query = f"?from={versions.last().pk}&to={versions.first().pk}"
 
@@ -182,6 +185,7 @@ class World:
             withdrawn=self.withdrawn_round.pk,
             changes=self.changes_round.pk,
             event=self.event.pk,
+            alert=self.alert.pk,
             question=self.question.pk,
             compare=self.compare_query,
             topic=self.topic.pk,
@@ -342,6 +346,12 @@ ADMIN_URLS = [
     ("event change", "get", "/admin/reviews/reviewevent/{event}/change/", STAFF_VIEW),
     ("event delete", "get", "/admin/reviews/reviewevent/{event}/delete/", NOBODY),
     ("event delete POST", "post", "/admin/reviews/reviewevent/{event}/delete/", NOBODY),
+    ("retraction alerts", "get", "/admin/reviews/retractionalert/", STAFF_VIEW),
+    ("retraction alert", "get", "/admin/reviews/retractionalert/{alert}/change/", STAFF_VIEW),
+    ("retraction alert add", "get", "/admin/reviews/retractionalert/add/", NOBODY),
+    ("retraction alert delete", "get", "/admin/reviews/retractionalert/{alert}/delete/", NOBODY),
+    ("retraction alert delete POST", "post", "/admin/reviews/retractionalert/{alert}/delete/",
+     NOBODY),
     ("reference changelist", "get", "/admin/references/reference/", STAFF_VIEW),
     ("reference add", "get", "/admin/references/reference/add/", EDITORS_ONLY),
     ("disclaimer changelist", "get", "/admin/articles/disclaimer/", STAFF_VIEW),
