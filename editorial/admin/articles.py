@@ -21,7 +21,15 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from reversion.models import Version
 
-from articles.models import Article, Audience, Disclaimer, Question, SitePage, Topic
+from articles.models import (
+    Article,
+    Audience,
+    Disclaimer,
+    Question,
+    SitePage,
+    Topic,
+    normalise_line_ends,
+)
 from articles.questions import question_to_draft
 from editorial.admin.base import HistoryAdmin, object_urls
 from editorial.checks import writing_checks
@@ -145,6 +153,11 @@ class ArticleAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        elif getattr(request, "_desk_edit", False) and not draft_changed(obj, form):
+            # Saved as it was: nothing new to keep, so no version and no "saved since it
+            # was submitted" on the desk and in the article list (reviews.status). A revert
+            # restores the row before its form is saved, so it always saves (its own record).
+            return
         else:
             # The form checked its number against the row it locked: the next one is free.
             obj.edit_version = form.cleaned_data["edit_version"] + 1
@@ -237,6 +250,7 @@ class ArticleAdmin(HistoryAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        request._desk_edit = True  # the desk's own form, not a revert's (see save_model)
         # Not inside a revert (HistoryAdmin), whose revision is still open: a round must
         # point at a revision already saved.
         if (
@@ -661,6 +675,26 @@ class QuestionAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
         return redirect(reverse("admin:articles_article_change", args=[draft.pk]))
+
+
+def draft_changed(article, form):
+    """Whether saving `form` would change the stored draft `article` (already holding the
+    form's values): any field the form edits, topics included, line ends aside."""
+    stored_fields = {field.name for field in Article._meta.concrete_fields} - {"edit_version"}
+    names = [name for name in form.cleaned_data if name in stored_fields]
+    stored = Article.objects.filter(pk=article.pk).values(*names).first()
+    if stored is None:
+        return True
+    for name in names:
+        value = getattr(article, name)
+        if isinstance(value, str):
+            value = normalise_line_ends(value)
+        if stored[name] != value:
+            return True
+    if "topics" in form.cleaned_data:
+        wanted = {topic.pk for topic in form.cleaned_data["topics"]}
+        return wanted != set(article.topics.values_list("pk", flat=True))
+    return False
 
 
 def desk_preview(article, request):

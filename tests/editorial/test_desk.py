@@ -175,6 +175,27 @@ def test_the_status_follows_the_article_through_the_workflow(client, editor, boa
     )
 
 
+def test_saving_the_draft_unchanged_keeps_it_live_and_adds_no_version(
+    client, editor, board_member, article
+):
+    approve(article, editor=editor, board_member=board_member)
+    logged_in(client, editor)
+    versions = Version.objects.get_for_object(article).count()
+    # As a browser sends it: line ends as CRLF, every field as loaded.
+    data = typed_form(client, article)
+    data["body"] = data["body"].replace("\n", "\r\n")
+    assert client.post(change_url(article), data).status_code == 302
+    assert status_text(client, article) == "Live (round 1)"
+    assert Version.objects.get_for_object(article).count() == versions
+    assert Article.objects.get(pk=article.pk).edit_version == article.edit_version
+
+    topic = factories.TopicFactory(slug="bones")
+    changed = typed_form(client, article, topics=[str(topic.pk)])
+    assert client.post(change_url(article), changed).status_code == 302
+    assert status_text(client, article).startswith("Live with newer changes")
+    assert Version.objects.get_for_object(article).count() == versions + 1
+
+
 def test_the_changelist_filters_by_what_readers_see(client, editor, board_member, audiences):
     live = factories.ArticleFactory(created_by=editor, title="Live one", body="Text.")
     approve(live, editor=editor, board_member=board_member)
