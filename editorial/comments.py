@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
@@ -24,7 +25,7 @@ from reviews.pages import PublishedPage, PublishedRound
 PASSAGE_TAGS = ("p", "li")
 _TAG_RE = re.compile(r"<(/?)(p|li)(\s[^>]*)?>")
 
-OPERATIONS = ("add", "reply", "resolve", "reopen", "apply")
+OPERATIONS = ("add", "reply", "edit", "resolve", "reopen", "apply")
 
 
 def mark_passages(body_html, *, link_query):
@@ -130,6 +131,9 @@ def handle_post(request, review_round):
             if operation == "reply":
                 comments.reply(comment, by=request.user, text=values["text"])
                 done = "Your reply is saved."
+            elif operation == "edit":
+                comments.edit(comment, by=request.user, text=values["text"])
+                done = "Your words are changed; the earlier ones stay in the history."
             elif operation == "resolve":
                 comments.resolve(comment, by=request.user, note=values["note"])
                 done = "The comment is resolved."
@@ -160,7 +164,13 @@ def _comment_of(request, review_round, state):
         state.comment_id = int(request.POST.get("comment", ""))
     except ValueError:
         raise comments.CommentError("Which comment? The form named none.") from None
-    comment = ReviewComment.objects.filter(pk=state.comment_id, round=review_round).first()
+    # A thread on this round, or a reply in one (a reply keeps the round it was written in
+    # when its thread moves on to a newer round).
+    comment = (
+        ReviewComment.objects.filter(pk=state.comment_id)
+        .filter(Q(round=review_round, parent=None) | Q(parent__round=review_round))
+        .first()
+    )
     if comment is None:
         raise comments.CommentError(
             "That comment is not on this round any more (it may have moved to a newer round)."

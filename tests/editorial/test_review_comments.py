@@ -154,6 +154,48 @@ def test_the_editor_replies_and_resolves_beside_the_draft_lines(
     assert comment.replies.get().text == "One drink a day."
 
 
+def test_authors_change_their_own_words_and_the_old_words_stay_in_the_history(
+    client, under_review, board_member, editor
+):
+    comment = comments.add(under_review, by=board_member, quote="limit alcohol", text="How mch?")
+    answer = comments.reply(comment, by=editor, text="One drink a dya.")
+    url = preview_url(under_review)
+
+    # Each author gets an edit form for their own words only.
+    as_board = logged_in(client, board_member).get(url).content.decode()
+    assert f'id="edit-{comment.pk}"' in as_board and f'id="edit-{answer.pk}"' not in as_board
+    response = client.post(
+        url, {"op": "edit", "comment": comment.pk, "text": "How much?", "next": url}, follow=True
+    )
+    assert texts(response)[-1].startswith("Your words are changed")
+    comment.refresh_from_db()
+    assert comment.text == "How much?"
+    assert "it read: “How mch?”" in client.get(url).content.decode()
+
+    # Someone else's words: refused, and nothing changes.
+    refused = client.post(url, {"op": "edit", "comment": answer.pk, "text": "Rewritten."})
+    assert refused.status_code == 400
+    assert "Only the person who wrote a comment can change its words." in (refused.content.decode())
+    answer.refresh_from_db()
+    assert answer.text == "One drink a dya."
+    # A refused change of one's own words opens the form again with what was typed.
+    too_long = "Much longer. " * 400
+    refused = client.post(url, {"op": "edit", "comment": comment.pk, "text": too_long})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert '<details class="comment-edit" open>' in page
+    assert f"{too_long}</textarea>" in page
+    comment.refresh_from_db()
+    assert comment.text == "How much?"
+
+    logged_in(client, editor).post(
+        draft_url(under_review),
+        {"op": "edit", "comment": answer.pk, "text": "One drink a day."},
+    )
+    answer.refresh_from_db()
+    assert answer.text == "One drink a day."
+
+
 def test_an_editor_cannot_resolve_a_required_change_and_is_told_why(
     client, under_review, board_member, editor
 ):
