@@ -224,19 +224,27 @@ def _with_threads_loaded(threads):
     )
 
 
-def open_by_line(article) -> dict[int, list[ReviewComment]]:
-    """The open comments of `article`'s newest round, keyed by the source line they start on
-    (for the editor's view of the draft, beside its lines). One query when there are none,
-    three when there are (their replies and history)."""
-    newest = (
-        ReviewRound.objects.filter(article_id=getattr(article, "pk", article))
-        .order_by("-number")
-        .values("pk")[:1]
-    )
+def open_by_line(article, *, body=None) -> dict[int, list[ReviewComment]]:
+    """The open comments of `article`'s newest round, keyed by the line of the draft where
+    their words are now (for the editor's view of the draft, beside its lines).
+
+    `body` is the draft's source (the saved body unless given: the desk passes the text as
+    typed). Lines added or removed above a passage since the round move its comments with it;
+    a comment whose words are no longer in the draft stays at the line it had in its round.
+    One query when there are none, three when there are (their replies and history).
+    """
+    newest = ReviewRound.objects.filter(article_id=article.pk).order_by("-number").values("pk")[:1]
     threads = _with_threads_loaded(ReviewComment.objects.open().filter(round=Subquery(newest)))
+    source = article.body if body is None else body
+    plain_by_audience = {}
     by_line = defaultdict(list)
     for comment in threads:
-        by_line[comment.start_line or 1].append(comment)
+        if comment.audience not in plain_by_audience:
+            plain_by_audience[comment.audience] = anchors.plain_text(source, comment.audience)
+        found = anchors.first_anchor(
+            plain_by_audience[comment.audience], comment.quote, near_line=comment.start_line
+        )
+        by_line[found.start_line if found else comment.start_line or 1].append(comment)
     return dict(by_line)
 
 

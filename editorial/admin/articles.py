@@ -271,7 +271,7 @@ class ArticleAdmin(HistoryAdmin):
             checks = writing_checks(article, body)
             saved = checks if body == article.body else writing_checks(article, article.body)
             open_comments = (
-                comments.open_by_line(article)
+                comments.open_by_line(article, body=body)
                 if request.user.has_perm("reviews.view_reviewcomment")
                 else {}
             )
@@ -707,9 +707,8 @@ def desk_preview(article, request):
 
 
 def comment_annotations(open_comments):
-    """The open review comments as the desk's gutter shows annotations. Their lines are those
-    of the round the board read; the draft may have moved on since, and the next submission
-    finds each passage again."""
+    """The open review comments as the desk's gutter shows annotations, at the lines where
+    their words are in the text on the desk (reviews.comments.open_by_line)."""
     return [
         {
             "line": line,

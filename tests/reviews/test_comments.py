@@ -308,6 +308,26 @@ def test_open_by_line_keys_the_newest_rounds_open_comments_by_source_line(
     assert comments.open_by_line(article) == {3: [first, second]}
 
 
+def test_open_by_line_follows_the_words_into_the_draft_as_it_is_now(
+    under_review, board_member, editor, article
+):
+    first = comments.add(under_review, by=board_member, quote="800 IU", text="a")
+    gone = comments.add(under_review, by=board_member, quote="limit alcohol", text="b")
+    save_as(
+        editor,
+        article,
+        body="A new opening paragraph.\n\nAnother one.\n\n"
+        + article.body.replace("limit alcohol", "drink less"),
+    )
+    # Four lines were added above the quoted words; the other words are gone from the draft.
+    assert comments.open_by_line(article) == {7: [first], gone.start_line: [gone]}
+    # The desk passes the text as typed, before it is saved.
+    assert comments.open_by_line(article, body="800 IU first.\n") == {
+        1: [first],
+        gone.start_line: [gone],
+    }
+
+
 # Approval and required changes
 
 
