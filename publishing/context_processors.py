@@ -36,6 +36,7 @@ def assets():
         "site_css": static("css/site.css"),
         "print_css": static("css/print.css"),
         "audience_js": static("js/audience.js"),
+        "favicon": static("img/favicon.svg"),
         "site_image": {"url": site_image_url(), "width": width, "height": height},
     }
 

@@ -79,3 +79,11 @@ def test_the_layout_addresses_follow_the_settings():
     assert assets()["site_css"].startswith("/static/css/site")
     with override_settings(SITE_URL="https://vetted.example"):
         assert assets()["site_image"]["url"].startswith("https://vetted.example/static/img/")
+
+
+def test_public_and_admin_pages_name_the_site_icon(client, admin_user):
+    """Without a named icon every browser asks for /favicon.ico, which answers 404."""
+    icon = f'<link rel="icon" href="{assets()["favicon"]}" type="image/svg+xml">'
+    assert icon in client.get("/").content.decode()
+    client.force_login(admin_user)
+    assert 'rel="icon"' in client.get("/admin/").content.decode()
