@@ -33,7 +33,12 @@ from publishing.context_processors import site_links
 from publishing.forms import QuestionForm
 from publishing.structured_data import article_api_data, article_json_ld
 from reviews.models import BoardMember, ReviewRound
-from reviews.pages import AUDIENCE_SLUG_LENGTH, NOT_READ, current_address, published_page
+from reviews.pages import (
+    AUDIENCE_SLUG_LENGTH,
+    current_address,
+    listed_rounds,
+    published_page,
+)
 from reviews.search import MAX_RANKED
 
 logger = logging.getLogger(__name__)
@@ -49,12 +54,6 @@ SEARCH_PAGE_SIZE = 10
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
 QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
-
-
-def listed_rounds():
-    """Published rounds for lists of articles, without their HTML and search text. Lists read
-    only the round (its snapshot and address), never the draft."""
-    return ReviewRound.objects.published().defer("rendered", *NOT_READ)
 
 
 def published_round_or_404(slug):

@@ -3,8 +3,8 @@
 - `published_page(slug, audiences)`: the article page (and the JSON API): the published round
   with the frozen HTML of the one audience the page is for, the approval history and the
   disclaimers that audience sees.
-- `published_rounds(queryset)`: the published rounds of a list (the feed, the sitemap), without
-  their HTML.
+- `listed_rounds()` and `published_rounds(queryset)`: the published rounds of a list (home,
+  topics, search; the feed, the sitemap), without their HTML.
 
 The article page is the public site's hottest path whenever the page cache misses. On
 PostgreSQL it is read in one hand-written statement that returns everything as one JSON
@@ -224,6 +224,12 @@ REVIEW_STEPS = [
 
 # What pages never read of a round: its search text.
 NOT_READ = ["search_body", "search_vector"]
+
+
+def listed_rounds():
+    """The published rounds, for lists of articles: without their HTML and search text. Lists
+    read only the round (its snapshot and address), never the draft."""
+    return ReviewRound.objects.published().defer("rendered", *NOT_READ)
 
 
 def published_rounds(rounds):
