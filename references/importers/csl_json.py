@@ -153,7 +153,8 @@ def _list(number: int, label: str, item: dict, field: str) -> list:
 
 
 def _author(number: int, label: str, name) -> str:
-    """A CSL name: family (with its particles) and given as "Family GI", or a literal name."""
+    """A CSL name: family (with its particles) and given as "Family GI", or a body's name
+    (`literal`, or Crossref's `name`)."""
     if not isinstance(name, dict):
         raise ImportFormatError(
             number, f"has an author that is {_json_type(name)}, not an object.", label=label
@@ -165,6 +166,7 @@ def _author(number: int, label: str, name) -> str:
             "given",
             "suffix",
             "literal",
+            "name",
             "dropping-particle",
             "non-dropping-particle",
         )
@@ -174,8 +176,9 @@ def _author(number: int, label: str, name) -> str:
     )
     if parts["family"]:
         return records.author_name(family, parts["given"], parts["suffix"])
-    if parts["literal"] or parts["given"]:
-        return parts["literal"] or parts["given"]
+    # Crossref's CSL-JSON (a DOI resolved as CSL) names a body with "name", not "literal".
+    if body := parts["literal"] or parts["name"] or parts["given"]:
+        return body
     raise ImportFormatError(
         number, "has an author with neither a family name nor a literal name.", label=label
     )

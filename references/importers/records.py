@@ -67,6 +67,7 @@ _TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
 _URL_SEPARATOR_RE = re.compile(
     r"\s*;\s*(?=[a-z][a-z0-9+.\-]*://)|%0A(?=[a-z][a-z0-9+.\-]*://)|\s+", re.IGNORECASE
 )
+_NOT_WEB_LINK_RE = re.compile(r"<Go to ISI>://\S*|\binternal-pdf://\S*", re.IGNORECASE)
 _RICH_TEXT_TAG_RE = re.compile(
     r"</?(?:i|b|sup|sub|sc)>|<span (?:class=\"nocase\"|style=\"font-variant:\s*small-caps;?\")>"
     r"|</span>",
@@ -179,7 +180,10 @@ def split_urls(values: Iterable[str]) -> list[str]:
 
     Exporters put several in one field: RIS "http://a; http://b" or one a line, Mendeley's
     BibTeX "http://a%0Ahttp://b" (an encoded line break). A ";" inside a URL stays.
+    EndNote's links that only EndNote opens ("<Go to ISI>://WOS:000…", "internal-pdf://…")
+    are left out: they are no web address, and would make the record's URL invalid.
     """
+    values = [_NOT_WEB_LINK_RE.sub(" ", value) for value in values]
     return [url for value in values for url in _URL_SEPARATOR_RE.split(value) if url]
 
 

@@ -2,8 +2,9 @@
 
 Each line is a two-character tag, two spaces (or one, as Zotero also reads), a hyphen, a space
 and a value; a record runs from its TY line to its ER line, and may be numbered ("1." before its
-TY). A line without a tag continues the value above it (exporters wrap long abstracts). Names
-are "Family, Given[, Suffix]".
+TY). Untagged lines before the first record are a header (publishers write "Provider: …"). A
+line without a tag continues the value above it (exporters wrap long abstracts). Names are
+"Family, Given[, Suffix]".
 """
 
 import re
@@ -81,6 +82,10 @@ def parse(data: bytes) -> list[Record]:
                 # An untagged line continues the value above it.
                 tag, value = fields[-1]
                 fields[-1] = (tag, f"{value} {line.strip()}")
+                continue
+            if not parsed and fields is None:
+                # Publishers' sites start the file with a header ("Provider: Elsevier",
+                # "Content: text/plain; charset=…") before the first record.
                 continue
             raise ImportFormatError(
                 None, f"line {line_number} is not RIS (expected a tag line like 'TY  - JOUR')."

@@ -108,6 +108,16 @@ BRENNAN = expected(
     year=2016,
     pages="45-67",
 )
+KAUR = expected(
+    title="Sunlight exposure and vitamin D in night-shift workers",
+    authors=["Kaur H", "Lindqvist PE"],
+    container="Invented Occupational Health",
+    year=2020,
+    volume="31",
+    issue="4",
+    pages="201-209",
+    doi="10.5555/exp.2020.0201",
+)
 PUBMED_TRIAL = expected(
     kind="randomised_trial",
     title="Vitamin D3 dosing in care homes: a randomised trial",
@@ -131,6 +141,14 @@ PUBMED_GUIDELINE = expected(
     doi="10.5555/exp.2021.e0012345",
     pmid="99001402",
 )
+PUBMED_CHAPTER = expected(
+    kind="textbook",
+    title="Vitamin D Deficiency",
+    authors=["Sørensen M"],
+    container="InventedPearls",
+    year=2024,
+    pmid="99001403",
+)
 
 # (file, key the reference gets, its fields): one row per record shape the brief names.
 CASES = [
@@ -144,6 +162,18 @@ CASES = [
         VAN_DER_BERG | {"url": "https://ibj.example.org/e2018"},
     ),
     ("endnote-windows.ris", "haraldsdottir2017", HARALDSDOTTIR),
+    # From Web of Science: its "<Go to ISI>://WOS:…" link is no URL and is left out.
+    ("endnote-windows.ris", "kaur2020", KAUR),
+    # A publisher's RIS: a "Provider: …" header before the first record, CRLF.
+    (
+        "publisher-header.ris",
+        "kaur2020",
+        KAUR
+        | {
+            "authors": ["Kaur H", "Lindqvist PE"],
+            "url": "https://www.invented-direct.example/science/article/pii/S3456789020000201",
+        },
+    ),
     # Zotero RIS: DA 2019/03//, an <i> in the title, an HTML note with the PMID, a body's name.
     ("zotero-export.ris", "muller2019", MULLER),
     ("zotero-export.ris", "worldhealthorganization2020", WHO_PAGE),
@@ -220,21 +250,11 @@ CASES = [
     # ArticleIdList (not the ReferenceList's), a pii article number, a Bookshelf chapter.
     ("pubmed-export.xml", "pmid99001401", PUBMED_TRIAL),
     ("pubmed-export.xml", "pmid99001402", PUBMED_GUIDELINE),
-    (
-        "pubmed-export.xml",
-        "pmid99001403",
-        expected(
-            kind="textbook",
-            title="Vitamin D Deficiency",
-            authors=["Sørensen M"],
-            container="InventedPearls",
-            year=2024,
-            pmid="99001403",
-        ),
-    ),
+    ("pubmed-export.xml", "pmid99001403", PUBMED_CHAPTER),
     # PubMed text (.nbib): the same two articles, "145-59", "[doi]" identifiers, CN, wrapped TI.
     ("pubmed-medline.nbib", "pmid99001401", PUBMED_TRIAL),
     ("pubmed-medline.nbib", "pmid99001402", PUBMED_GUIDELINE),
+    ("pubmed-medline.nbib", "pmid99001403", PUBMED_CHAPTER),  # TI in BTI; ED is no author
 ]
 
 
@@ -256,9 +276,9 @@ def test_the_command_imports_every_real_export_in_one_run():
     call_command("import_references", *(str(FIXTURES / n) for n in names), stdout=stdout)
 
     lines = stdout.getvalue().splitlines()
-    assert "endnote-windows.ris (RIS): 3 created, 0 unchanged, 0 conflicting, 0 rejected." in lines
+    assert "endnote-windows.ris (RIS): 4 created, 0 unchanged, 0 conflicting, 0 rejected." in lines
     assert (
-        "pubmed-medline.nbib (PubMed text): 0 created, 2 unchanged, 0 conflicting, 0 rejected."
+        "pubmed-medline.nbib (PubMed text): 0 created, 3 unchanged, 0 conflicting, 0 rejected."
         in lines
     )
     assert not any("FAILED" in line for line in lines), lines
@@ -277,6 +297,7 @@ def test_the_command_imports_every_real_export_in_one_run():
         ("zotero-export.bib", "zotero-export.ris", 0),  # <i> in the RIS title
         ("pubmed-export.xml", "pubmed-medline.nbib", 0),
         ("pubmed-export.xml", "pubmed-medline.nbib", 1),
+        ("pubmed-export.xml", "pubmed-medline.nbib", 2),  # a Bookshelf chapter
     ],
 )
 def test_the_same_paper_from_another_tool_is_unchanged_not_conflicting(first, second, record):
@@ -297,9 +318,9 @@ def test_endnote_file_whose_last_record_has_no_er_line_imports_nothing():
     assert report.failed
     assert report.lines()[:2] == [
         "endnote-no-final-er.ris (RIS): FAILED, nothing imported.",
-        "  rejected: record 3: starts on line 56 but the file ends before its 'ER  -' line.",
+        "  rejected: record 4: starts on line 67 but the file ends before its 'ER  -' line.",
     ]
-    assert Reference.objects.count() == 0  # records 1 and 2 were complete, and are not saved
+    assert Reference.objects.count() == 0  # records 1 to 3 were complete, and are not saved
 
 
 @pytest.mark.django_db
@@ -318,7 +339,7 @@ def test_command_names_the_file_whose_last_record_is_cut_short():
         "1 file imported nothing: endnote-no-final-er.ris. "
         "The report above says which record and why."
     )
-    assert "  rejected: record 3: starts on line 56" in stdout.getvalue()
+    assert "  rejected: record 4: starts on line 67" in stdout.getvalue()
     assert Reference.objects.count() == 3  # the other file still imported
 
 
@@ -431,3 +452,34 @@ def test_two_csl_files_numbering_their_items_from_1_do_not_collide():
     report = import_references([("a.json", first), ("b.json", second)])
 
     assert report.counts()[Status.CREATED] == 2, report.lines()
+
+
+def test_ris_header_before_the_first_record_is_skipped_but_text_later_is_not():
+    header = b"Provider: Invented Publisher\nContent: text/plain\n\n"
+    record = b"TY  - JOUR\nTI  - T\nER  - \n"
+
+    assert ris.parse(header + record)[0].title == "T"
+    with pytest.raises(records.ImportFormatError, match=r"^line 4 is not RIS"):
+        ris.parse(record + header)
+    with pytest.raises(records.ImportFormatError, match=r"has no RIS records"):
+        ris.parse(header)
+
+
+@pytest.mark.parametrize(
+    ("field", "url"),
+    [
+        ("<Go to ISI>://WOS:000999999900012", ""),
+        ("<Go to ISI>://WOS:000999999900012 https://a.example/1", "https://a.example/1"),
+        ("internal-pdf://0123/paper.pdf", ""),
+    ],
+)
+def test_endnote_links_that_only_endnote_opens_are_left_out(field, url):
+    record = ris.parse(f"TY  - JOUR\nTI  - T\nUR  - {field}\nER  - \n".encode())[0]
+
+    assert (record.url, record.warnings) == (url, ())
+
+
+def test_crossref_csl_names_a_body_with_name():
+    data = b'[{"id": "x", "title": "T", "author": [{"name": "Invented Trialists"}]}]'
+
+    assert csl_json.parse(data)[0].authors == ("Invented Trialists",)
