@@ -43,11 +43,13 @@ def parse(data: bytes) -> list[Record]:
         match = _TAG_LINE_RE.fullmatch(line.rstrip())
         if match is None:
             raise ImportFormatError(
-                len(blocks) or None,
+                len(blocks) if current is not None else None,
                 f"line {line_number} is not PubMed text format (expected a tag line like "
                 "'PMID- 12345678' or a continuation indented by six spaces).",
             )
         tag, value = match.group(1), match.group(2).strip()
+        if tag == "PMID" and current:
+            current = None  # a PMID starts the next record, even without a blank line first
         if current is None:
             if tag != "PMID":
                 raise ImportFormatError(

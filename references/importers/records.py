@@ -62,7 +62,6 @@ PUBLICATION_TYPE_KINDS = (
 
 
 _TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
-# "PMID: 23439512" in a note; Zotero's BibTeX export braces the label: "{PMID:} 23439512".
 # A URL ends at whitespace, at Mendeley's encoded line break, or at a ";" before another URL.
 _URL_SEPARATOR_RE = re.compile(
     r"\s*;\s*(?=[a-z][a-z0-9+.\-]*://)|%0A(?=[a-z][a-z0-9+.\-]*://)|\s+", re.IGNORECASE
@@ -73,6 +72,7 @@ _RICH_TEXT_TAG_RE = re.compile(
     r"|</span>",
     re.IGNORECASE,
 )
+# "PMID: 23439512" in a note; Zotero's BibTeX export braces the label: "{PMID:} 23439512".
 _PMID_NOTE_RE = re.compile(r"(?<![A-Za-z])\{?PMID:\}?\s*([0-9]+)(?![0-9])", re.IGNORECASE)
 
 

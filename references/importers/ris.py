@@ -189,7 +189,8 @@ def _author(value: str) -> str:
 
 
 def _pages(start: str, end: str) -> str:
+    """SP and EP as one range ("1104", "13" -> "1104-1113"); SP may hold the whole range."""
     start, end = records.normalise_pages(start), records.normalise_pages(end)
     if start and end and "-" not in start:
-        return f"{start}-{end}"
+        return records.normalise_pages(f"{start}-{end}")
     return start or end

@@ -483,3 +483,15 @@ def test_crossref_csl_names_a_body_with_name():
     data = b'[{"id": "x", "title": "T", "author": [{"name": "Invented Trialists"}]}]'
 
     assert csl_json.parse(data)[0].authors == ("Invented Trialists",)
+
+
+def test_pubmed_text_records_without_a_blank_line_between_them_stay_apart():
+    data = b"PMID- 1\nTI  - First.\nPMID- 2\nTI  - Second.\n"
+
+    assert [(r.pmid, r.title) for r in medline.parse(data)] == [("1", "First"), ("2", "Second")]
+
+
+def test_ris_page_range_split_over_sp_and_ep_is_written_out():
+    data = b"TY  - JOUR\nTI  - T\nSP  - 1104\nEP  - 13\nER  - \n"
+
+    assert ris.parse(data)[0].pages == "1104-1113"
