@@ -29,7 +29,8 @@ class MultipleFileField(forms.FileField):
     """A file field that accepts several files at once (Django's documented recipe)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".ris,.bib,.json,.xml"}))
+        accept = ".ris,.bib,.json,.xml,.nbib,.txt"  # .txt: PubMed's "Save → PubMed format"
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": accept}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -42,7 +43,8 @@ class MultipleFileField(forms.FileField):
 class ReferenceImportForm(forms.Form):
     files = MultipleFileField(
         help_text=(
-            "RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML (.xml), UTF-8; "
+            "RIS (.ris), BibTeX (.bib), CSL-JSON (.json), PubMed XML (.xml) or PubMed text "
+            "(.nbib, or PubMed's .txt), UTF-8; "
             "several at once if you like. Each file imports completely or not at all, "
             "unless you choose to skip invalid records."
         )

@@ -285,12 +285,14 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
     authors = tuple(name for name in (_author(raw, latex) for raw in names) if name)
     year = records.find_year(text("year")) or records.find_year(text("date"))
     kind = TYPE_KINDS.get(entry_type, records.RESEARCH)
-    url = _verbatim(fields.get("url", ""))
+    # Mendeley joins several URLs with an encoded line break ("http://a{\\%}0Ahttp://b").
+    url, url_warnings = records.first_url(records.split_urls([_verbatim(fields.get("url", ""))]))
     container = next((text(name) for name in CONTAINER_FIELDS if text(name)), "")
     if entry_type == "misc" and url and not container:
         kind = records.WEBSITE  # @misc is how plain BibTeX cites a web page
     pmid = _verbatim(fields.get("pmid", ""))
-    if not pmid and text("eprinttype").lower() == "pubmed":
+    # BibLaTeX names PubMed "pubmed"; Zotero's BibLaTeX export writes "pmid".
+    if not pmid and text("eprinttype").lower() in ("pubmed", "pmid"):
         pmid = _verbatim(fields.get("eprint", ""))
     if not pmid:
         pmid = records.pmid_in_notes(fields.get(name, "") for name in NOTE_FIELDS)
@@ -313,7 +315,7 @@ def _record(label: str, entry_type: str, key: str, fields: dict[str, str]) -> Re
         doi=_verbatim(fields.get("doi", "")),
         pmid=pmid,
         url=url,
-        warnings=tuple(latex.warnings),
+        warnings=(*latex.warnings, *url_warnings),
     )
 
 

@@ -40,6 +40,7 @@ TEXT_FIELDS = ("title", "container-title", "publisher", "volume", "issue", "page
 IDENTIFIER_FIELDS = ("DOI", "PMID", "URL")
 
 # Zotero's CSL-JSON ids are item URIs ("http://zotero.org/users/…/items/ABCD1234"): not keys.
+# Numeric ids are not keys either (see _key).
 _URI_ID_RE = re.compile(r"[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 
 
@@ -79,10 +80,10 @@ def _record(number: int, item) -> Record:
         raise ImportFormatError(number, f"has an id that is {_json_type(item_id)}, not text.")
     item_id = records.clean_text(item_id)
     label = f"record {number} (id {item_id})" if item_id else f"record {number}"
-    key = "" if _URI_ID_RE.match(item_id) else item_id
+    key = _key(number, label, item, item_id)
 
     values = {}
-    for field in (*TEXT_FIELDS, *IDENTIFIER_FIELDS, "genre", "keyword"):
+    for field in (*TEXT_FIELDS, *IDENTIFIER_FIELDS, "genre", "keyword", "note"):
         value = item.get(field)
         if isinstance(value, list) and field == "container-title":
             value = value[0] if value else None  # some exporters write a list of titles
@@ -94,7 +95,7 @@ def _record(number: int, item) -> Record:
 
     authors = tuple(_author(number, label, name) for name in _list(number, label, item, "author"))
     year = _year(number, label, item.get("issued"))
-    title = values["title"]
+    title = records.strip_rich_text(values["title"])
     csl_type = (
         records.clean_text(item.get("type")).lower() if isinstance(item.get("type"), str) else ""
     )
@@ -115,9 +116,31 @@ def _record(number: int, item) -> Record:
         issue=values["issue"],
         pages=records.normalise_pages(values["page"]),
         doi=values["DOI"],
-        pmid=values["PMID"],
+        pmid=values["PMID"] or records.pmid_in_notes([values["note"]]),
         url=values["URL"],
     )
+
+
+def _key(number: int, label: str, item: dict, item_id: str) -> str:
+    """The citation key the item gives, or "" when a key must be generated.
+
+    CSL-JSON 1.0.2's "citation-key" (Zotero 7, Better BibTeX) wins over `id`. An id that is
+    a URI (Zotero's item URIs) or a bare number (a database row, as citeproc tools and some
+    exporters number items 1, 2, 3) names the item only inside its file: taken as a key, two
+    unrelated exports would both claim [@1].
+    """
+    citation_key = item.get("citation-key")
+    if citation_key is not None and not isinstance(citation_key, str):
+        raise ImportFormatError(
+            number,
+            f"has a 'citation-key' that is {_json_type(citation_key)}, not text.",
+            label=label,
+        )
+    if key := records.clean_text(citation_key):
+        return key
+    if _URI_ID_RE.match(item_id) or (item_id.isascii() and item_id.isdigit()):
+        return ""
+    return item_id
 
 
 def _list(number: int, label: str, item: dict, field: str) -> list:
@@ -130,7 +153,8 @@ def _list(number: int, label: str, item: dict, field: str) -> list:
 
 
 def _author(number: int, label: str, name) -> str:
-    """A CSL name: family (with its particles) and given as "Family GI", or a literal name."""
+    """A CSL name: family (with its particles) and given as "Family GI", or a body's name
+    (`literal`, or Crossref's `name`)."""
     if not isinstance(name, dict):
         raise ImportFormatError(
             number, f"has an author that is {_json_type(name)}, not an object.", label=label
@@ -142,6 +166,7 @@ def _author(number: int, label: str, name) -> str:
             "given",
             "suffix",
             "literal",
+            "name",
             "dropping-particle",
             "non-dropping-particle",
         )
@@ -151,8 +176,9 @@ def _author(number: int, label: str, name) -> str:
     )
     if parts["family"]:
         return records.author_name(family, parts["given"], parts["suffix"])
-    if parts["literal"] or parts["given"]:
-        return parts["literal"] or parts["given"]
+    # Crossref's CSL-JSON (a DOI resolved as CSL) names a body with "name", not "literal".
+    if body := parts["literal"] or parts["name"] or parts["given"]:
+        return body
     raise ImportFormatError(
         number, "has an author with neither a family name nor a literal name.", label=label
     )

@@ -187,12 +187,8 @@ def _pages(pagination: Element | None) -> str:
         return ""
     start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
     if start:
-        return f"{start}-{end}" if end else start
-    pages = records.normalise_pages(_text(pagination.find("MedlinePgn")))
-    first, _, last = pages.partition("-")
-    if first.isdigit() and last.isdigit() and len(last) < len(first):
-        pages = f"{first}-{first[: len(first) - len(last)]}{last}"  # "1123-30" -> "1123-1130"
-    return pages
+        return records.normalise_pages(f"{start}-{end}" if end else start)
+    return records.normalise_pages(_text(pagination.find("MedlinePgn")))  # "1123-30" in full
 
 
 def _article_number(journal_article: Element) -> str:

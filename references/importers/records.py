@@ -62,6 +62,16 @@ PUBLICATION_TYPE_KINDS = (
 
 
 _TYPE_SEPARATOR_RE = re.compile(r"[;,\n]")
+# A URL ends at whitespace, at Mendeley's encoded line break, or at a ";" before another URL.
+_URL_SEPARATOR_RE = re.compile(
+    r"\s*;\s*(?=[a-z][a-z0-9+.\-]*://)|%0A(?=[a-z][a-z0-9+.\-]*://)|\s+", re.IGNORECASE
+)
+_NOT_WEB_LINK_RE = re.compile(r"<Go to ISI>://\S*|\binternal-pdf://\S*", re.IGNORECASE)
+_RICH_TEXT_TAG_RE = re.compile(
+    r"</?(?:i|b|sup|sub|sc)>|<span (?:class=\"nocase\"|style=\"font-variant:\s*small-caps;?\")>"
+    r"|</span>",
+    re.IGNORECASE,
+)
 # "PMID: 23439512" in a note; Zotero's BibTeX export braces the label: "{PMID:} 23439512".
 _PMID_NOTE_RE = re.compile(r"(?<![A-Za-z])\{?PMID:\}?\s*([0-9]+)(?![0-9])", re.IGNORECASE)
 
@@ -150,8 +160,48 @@ def clean_text(value) -> str:
 
 
 def normalise_pages(value) -> str:
-    """ "123--130", "123 – 130" -> "123-130": one plain hyphen between first and last page."""
-    return re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", clean_text(value))
+    """ "123--130", "123 – 130" -> "123-130": one plain hyphen between first and last page.
+
+    MEDLINE's shortened last page is written out ("1123-30" -> "1123-1130"): EndNote and
+    PubMed's text format keep PubMed's short form, BibTeX exports usually have the full one,
+    and the same paper from two tools should compare equal.
+    """
+    pages = re.sub(r"\s*(?:-+|\u2013|\u2014)\s*", "-", clean_text(value))
+    first, separator, last = pages.partition("-")
+    if first.isascii() and first.isdigit() and last.isascii() and last.isdigit():
+        if len(last) < len(first):
+            last = first[: len(first) - len(last)] + last
+        return f"{first}{separator}{last}"
+    return pages
+
+
+def split_urls(values: Iterable[str]) -> list[str]:
+    """The URLs in one or more URL fields, in order.
+
+    Exporters put several in one field: RIS "http://a; http://b" or one a line, Mendeley's
+    BibTeX "http://a%0Ahttp://b" (an encoded line break). A ";" inside a URL stays.
+    EndNote's links that only EndNote opens ("<Go to ISI>://WOS:000…", "internal-pdf://…")
+    are left out: they are no web address, and would make the record's URL invalid.
+    """
+    values = [_NOT_WEB_LINK_RE.sub(" ", value) for value in values]
+    return [url for value in values for url in _URL_SEPARATOR_RE.split(value) if url]
+
+
+def first_url(urls: list[str]) -> tuple[str, tuple[str, ...]]:
+    """The URL a reference keeps (the first), and a warning naming it when there were more."""
+    if len(urls) > 1:
+        return urls[0], (f"the record has {len(urls)} URLs; only the first is kept: {urls[0]}",)
+    return (urls[0] if urls else ""), ()
+
+
+def strip_rich_text(value: str) -> str:
+    """A title without the few HTML tags Zotero stores as rich text (<i>, <b>, <sup>, <sub>,
+    <sc> and its <span> markers), which its RIS and CSL-JSON exports write as they are.
+
+    Only those tags go, so a title such as "p<0.05 in <5% of cases" keeps its text; PubMed's
+    <i> and <sup> are flattened the same way, so the same title from both compares equal.
+    """
+    return clean_text(_RICH_TEXT_TAG_RE.sub("", value))
 
 
 def pmid_in_notes(values: Iterable[str]) -> str:

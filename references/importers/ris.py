@@ -2,8 +2,9 @@
 
 Each line is a two-character tag, two spaces (or one, as Zotero also reads), a hyphen, a space
 and a value; a record runs from its TY line to its ER line, and may be numbered ("1." before its
-TY). A line without a tag continues the value above it (exporters wrap long abstracts). Names
-are "Family, Given[, Suffix]".
+TY). Untagged lines before the first record are a header (publishers write "Provider: …"). A
+line without a tag continues the value above it (exporters wrap long abstracts). Names are
+"Family, Given[, Suffix]".
 """
 
 import re
@@ -16,8 +17,6 @@ from references.importers.records import ImportFormatError, Record
 TAG_LINE_RE = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?: (.*))?")
 # Some databases number their records: "1." on a line of its own, or before the TY tag.
 RECORD_NUMBER_RE = re.compile(r"[0-9]+\.\s*")
-# Several URLs in one UR field: "http://a; http://b" (a ";" inside a URL stays).
-URL_SEPARATOR_RE = re.compile(r"\s*;\s*(?=[a-z][a-z0-9+.\-]*://)|\s+", re.IGNORECASE)
 
 # RIS type -> Reference kind. Journal articles and reports may be refined by their keywords.
 TYPE_KINDS = {
@@ -55,6 +54,10 @@ YEAR_TAGS = ("PY", "Y1", "DA")
 DOI_TAGS = ("DO", "DI")
 # A PMID has no RIS tag of its own; exporters write it as "PMID: 123" in a note or accession field.
 PMID_TAGS = ("AN", "N1", "M1", "C1", "C2")
+# EndNote keeps a PubMed record's bare PMID in AN and names the source in DB or DP.
+PUBMED_DATABASE_RE = re.compile(r"\b(?:pubmed|medline|nlm)\b", re.IGNORECASE)
+# Older exports (EndNote's, ScienceDirect's) write the DOI in M3: "doi: 10.1000/xyz".
+DOI_IN_TEXT_RE = re.compile(r"(?:\bdoi:\s*)*(10\.[0-9]{4,9}/\S+)", re.IGNORECASE)
 
 
 def parse(data: bytes) -> list[Record]:
@@ -79,6 +82,10 @@ def parse(data: bytes) -> list[Record]:
                 # An untagged line continues the value above it.
                 tag, value = fields[-1]
                 fields[-1] = (tag, f"{value} {line.strip()}")
+                continue
+            if not parsed and fields is None:
+                # Publishers' sites start the file with a header ("Provider: Elsevier",
+                # "Content: text/plain; charset=…") before the first record.
                 continue
             raise ImportFormatError(
                 None, f"line {line_number} is not RIS (expected a tag line like 'TY  - JOUR')."
@@ -129,13 +136,10 @@ def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
     label = _label(number, pairs)
     authors = tuple(_author(value) for tag, value in pairs if tag in AUTHOR_TAGS and value.strip())
     year = records.find_year(first(*YEAR_TAGS))
-    title = records.clean_text(first(*TITLE_TAGS))
+    title = records.strip_rich_text(first(*TITLE_TAGS))
     kind = TYPE_KINDS.get(ris_type, records.RESEARCH)
     publication_types = tags["KW"] + tags["M3"]
-    urls = [url for value in tags["UR"] for url in URL_SEPARATOR_RE.split(value) if url]
-    warnings = ()
-    if len(urls) > 1:
-        warnings = (f"the record has {len(urls)} URLs; only the first is kept: {urls[0]}",)
+    url, warnings = records.first_url(records.split_urls(tags["UR"]))
     return Record(
         source_label=label,
         key=key or records.suggest_key(authors, year, title),
@@ -148,11 +152,26 @@ def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
         volume=records.clean_text(first("VL")),
         issue=records.clean_text(first("IS")),
         pages=_pages(first("SP"), first("EP")),
-        doi=records.clean_text(first(*DOI_TAGS)),
-        pmid=records.pmid_in_notes(value for tag in PMID_TAGS for value in tags[tag]),
-        url=urls[0] if urls else "",
+        doi=records.clean_text(first(*DOI_TAGS)) or _doi_in_type_field(tags["M3"]),
+        pmid=_pmid(tags),
+        url=url,
         warnings=warnings,
     )
+
+
+def _doi_in_type_field(values: list[str]) -> str:
+    """A DOI written in M3 ("doi: 10.1000/xyz"), where older exports put it; "" if none."""
+    return next((match.group(1) for value in values if (match := DOI_IN_TEXT_RE.match(value))), "")
+
+
+def _pmid(tags: dict[str, list[str]]) -> str:
+    """The PMID a note states ("PMID: 123"), else AN's bare number when the record says it
+    came from PubMed (EndNote: "DB  - PubMed", "DP  - NLM"); another database's accession
+    number is not a PMID."""
+    labelled = records.pmid_in_notes(value for tag in PMID_TAGS for value in tags[tag])
+    if labelled or not any(PUBMED_DATABASE_RE.search(value) for value in tags["DB"] + tags["DP"]):
+        return labelled
+    return next((value for value in tags["AN"] if value.isascii() and value.isdigit()), "")
 
 
 def _label(number: int, pairs: list[tuple[str, str]]) -> str:
@@ -170,7 +189,8 @@ def _author(value: str) -> str:
 
 
 def _pages(start: str, end: str) -> str:
+    """SP and EP as one range ("1104", "13" -> "1104-1113"); SP may hold the whole range."""
     start, end = records.normalise_pages(start), records.normalise_pages(end)
     if start and end and "-" not in start:
-        return f"{start}-{end}"
+        return records.normalise_pages(f"{start}-{end}")
     return start or end

@@ -172,3 +172,32 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_editor_uploads_real_exports_including_pubmed_text_saved_as_txt(editor_client):
+    nbib = (FIXTURES / "pubmed-medline.nbib").read_bytes()
+
+    response = editor_client.post(
+        IMPORT_URL,
+        {
+            "files": [
+                upload("endnote-windows.ris"),
+                upload("pubmed-vitaminD-set.txt", nbib),  # PubMed's "Save → PubMed format"
+                upload("endnote-no-final-er.ris"),
+            ]
+        },
+    )
+
+    report = response.context["report"]
+    assert [(file.name, file.format_label, file.failed) for file in report.files] == [
+        ("endnote-windows.ris", "RIS", False),
+        ("pubmed-vitaminD-set.txt", "PubMed text", False),
+        ("endnote-no-final-er.ris", "RIS", True),
+    ]
+    assert Reference.objects.count() == 4 + 3
+    content = response.content.decode()
+    assert "[@pmid99001401]" in content
+    assert "starts on line 67 but the file ends before its" in content
+    assert (
+        'accept=".ris,.bib,.json,.xml,.nbib,.txt"' in editor_client.get(IMPORT_URL).content.decode()
+    )

@@ -16,8 +16,9 @@ from references.importers.importing import import_references
 
 class Command(BaseCommand):
     help = (
-        "Import references from RIS (.ris), BibTeX (.bib), CSL-JSON (.json) or PubMed XML "
-        "(.xml) files. Each file imports completely or not at all, unless --skip-invalid; "
+        "Import references from RIS (.ris), BibTeX (.bib), CSL-JSON (.json), PubMed XML "
+        "(.xml) or PubMed text (.nbib) files. Each file imports completely or not at all, "
+        "unless --skip-invalid; "
         "duplicates (by DOI, PMID, then key) are reported, never overwritten."
     )
 
