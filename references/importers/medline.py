@@ -7,7 +7,6 @@ it. Records are separated by a blank line and each starts with its PMID. Authors
 """
 
 import re
-from collections import defaultdict
 
 from references.importers import records
 from references.importers.records import ImportFormatError, Record
@@ -66,14 +65,7 @@ def parse(data: bytes) -> list[Record]:
 
 
 def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
-    tags = defaultdict(list)
-    for tag, value in pairs:
-        if value:
-            tags[tag].append(value)
-
-    def first(*names):
-        return next((tags[name][0] for name in names if tags[name]), "")
-
+    tags, first = records.tagged(pairs)
     pmid = first("PMID")
     authors = tuple(records.clean_text(value) for tag, value in pairs if tag in _AUTHOR_TAGS)
     authors = tuple(author for author in authors if author)

@@ -7,6 +7,7 @@ checking the values against the library's rules is `references.importers.importi
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
@@ -290,3 +291,18 @@ def suggest_key(authors: Iterable[str], year: int | None, title: str) -> str:
 def _ascii_slug(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def tagged(pairs):
+    """The (tag, value) pairs of a tagged record (RIS, MEDLINE text) as (tags, first):
+    `tags` maps each tag to its non-empty values in order, and `first(*names)` gives the first
+    value of the first of `names` the record has, or ""."""
+    tags = defaultdict(list)
+    for tag, value in pairs:
+        if value:
+            tags[tag].append(value)
+
+    def first(*names):
+        return next((tags[name][0] for name in names if tags[name]), "")
+
+    return tags, first

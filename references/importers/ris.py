@@ -8,7 +8,6 @@ line without a tag continues the value above it (exporters wrap long abstracts).
 """
 
 import re
-from collections import defaultdict
 
 from references.importers import records
 from references.importers.records import ImportFormatError, Record
@@ -123,14 +122,7 @@ def parse(data: bytes) -> list[Record]:
 
 
 def _record(number: int, pairs: list[tuple[str, str]]) -> Record:
-    tags = defaultdict(list)
-    for tag, value in pairs:
-        if value:
-            tags[tag].append(value)
-
-    def first(*names):
-        return next((tags[name][0] for name in names if tags[name]), "")
-
+    tags, first = records.tagged(pairs)
     ris_type = first("TY").upper()
     key = first("ID")
     label = _label(number, pairs)
