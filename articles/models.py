@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.rendering import normalise_line_ends
+
 # What an editor types is bounded, so one field cannot slow rendering, search indexing or a
 # comparison down. The body's limit is about 30,000 words: several times the longest article an
 # editor should write.
@@ -137,11 +139,6 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
-
-
-def normalise_line_ends(text):
-    """`text` with every line end as LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 class DisclaimerQuerySet(models.QuerySet):

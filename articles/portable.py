@@ -13,7 +13,8 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from articles.models import Article, Topic, normalise_line_ends
+from articles.models import Article, Topic
+from articles.rendering import normalise_line_ends
 
 DELIMITER = "---"
 # The header keys, in the order `dump_article` writes them, with the JSON type each must have.

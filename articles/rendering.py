@@ -137,10 +137,15 @@ _OPENING_RE = re.compile(r"^:::\s*audience(?=$|[\s,])(.*)$", re.IGNORECASE)
 _CLOSING = ":::"
 
 
+def normalise_line_ends(text):
+    """`text` with every line end as LF. Only \\n, \\r\\n and \\r end a line, as in editors and
+    in Markdown (not str.splitlines()'s extra separators)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _split_lines(source: str) -> list[str]:
-    # Only \n, \r\n and \r end a line, as in editors and in Markdown (not str.splitlines()'s
-    # extra separators), so the line numbers shown match what the editor sees.
-    return source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # So the line numbers shown match what the editor sees.
+    return normalise_line_ends(source).split("\n")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from articles.models import Article, normalise_line_ends
-from articles.rendering import nesting_problem
+from articles.models import Article
+from articles.rendering import nesting_problem, normalise_line_ends
 from reviews.models import NOTE_LENGTH, WHAT_CHANGED_LENGTH
 
 

@@ -18,6 +18,8 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
+from articles.rendering import normalise_line_ends
+
 # Units of difflib search (one per candidate match it looks at) that one text_diff, or one
 # compare_texts for all its fields, may spend: about 0.3 s on the development machine. A
 # 200,000-character body with half the words of every paragraph rewritten needs 770,000.
@@ -29,7 +31,7 @@ COARSE_NOTICE = (
     "some changed lines are shown whole, as deleted and then inserted."
 )
 
-# A line together with the blank lines after it (a browser sends "\r\n"), so that blank lines,
+# A line together with the blank lines after it, so that blank lines,
 # the most repeated "line" of any article, do not make the line match slow.
 LINE_RE = re.compile(r"[^\n]*\n(?:[^\S\n]*\n)*|[^\n]+")
 # A word with the white space after it: single spaces would be the most repeated token by far.
@@ -76,7 +78,9 @@ def text_diff(old, new, *, work_limit=None):
 
 
 def _text_diff(old, new, budget):
-    old, new = old or "", new or ""
+    # Line ends are not a change: a round frozen from a draft saved with CRLF (a browser, a
+    # Windows file) compares line for line with the same text saved with LF.
+    old, new = normalise_line_ends(old or ""), normalise_line_ends(new or "")
     if old == new:
         return TextDiff(mark_safe(escape(new)), coarse=False)
     old_lines, new_lines = LINE_RE.findall(old), LINE_RE.findall(new)
@@ -328,12 +332,13 @@ def compare_texts(old, new):
     budget = _Budget(WORK_LIMIT)  # for the whole page, so that five long fields cost no more
     fields = []
     for key, label in labels:
-        diff = _text_diff(old.get(key, ""), new.get(key, ""), budget)
+        before, after = (normalise_line_ends(texts.get(key, "")) for texts in (old, new))
+        diff = _text_diff(before, after, budget)
         fields.append(
             FieldDiff(
                 label=label,
                 html=diff.html,
-                changed=old.get(key, "") != new.get(key, ""),
+                changed=before != after,
                 coarse=diff.coarse,
             )
         )

@@ -28,9 +28,9 @@ from articles.models import (
     Question,
     SitePage,
     Topic,
-    normalise_line_ends,
 )
 from articles.questions import question_to_draft
+from articles.rendering import normalise_line_ends
 from editorial.admin.base import HistoryAdmin, object_urls
 from editorial.checks import writing_checks
 from editorial.forms import ArticleForm

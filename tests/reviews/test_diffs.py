@@ -312,3 +312,19 @@ def test_edits_in_every_paragraph_of_a_long_body_are_still_shown_word_by_word():
     assert not diff.coarse
     assert diff.html.count("<del>daily.</del><ins>weekly.</ins>") == 3000
     assert read(diff.html, leaving_out="ins") == old
+
+
+def test_line_ends_alone_are_no_change():
+    """A round frozen from a draft saved with CRLF (a browser, a Windows file) against the same
+    text with LF: nothing to show, however the lines end."""
+    lf = "First paragraph.\n\n- one\n- two\n"
+    for other in (lf.replace("\n", "\r\n"), lf.replace("\n", "\r")):
+        [_title, _summary, body, *_rest] = diffs.compare_texts({"body": other}, {"body": lf})
+        assert not body.changed
+        assert "<del>" not in body.html and "<ins>" not in body.html
+    edited = lf.replace("two", "three")
+    [_title, _summary, body, *_rest] = diffs.compare_texts(
+        {"body": lf.replace("\n", "\r\n")}, {"body": edited}
+    )
+    assert body.changed
+    assert body.html.count("<del>") == 1 and body.html.count("<ins>") == 1
