@@ -1,6 +1,7 @@
 """The public site: article page, audience choice, caching, other pages, feeds and forms."""
 
 import json
+import re
 
 import pytest
 import reversion
@@ -465,6 +466,16 @@ def test_reader_question_is_stored_for_the_editors(client, approved):
     assert question.text == "Can I take it with tea?"
     assert question.audience_slug == "patient"
     assert question.article == approved.article
+
+
+def test_every_hint_the_article_page_points_to_exists(client, approved):
+    """aria-describedby must name elements on the page, or screen readers lose the hint."""
+    page = client.get("/articles/bones/").content.decode()
+    described_by = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described_by, "the question form's textarea names its help text"
+    for ids in described_by:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in page, f"nothing on the page has id {element_id}"
 
 
 def test_question_honeypot_stores_nothing(client, approved):
