@@ -142,6 +142,21 @@ class ArticleAdmin(HistoryAdmin):
             .annotate(latest_state=Subquery(newest_round.values("state")[:1]))
         )
 
+    def view_on_site(self, article):
+        """The page readers see for the article, or None (no link) while there is none.
+
+        A draft never approved has no public page, and a changed address takes effect only
+        with the next approved round, so the link follows the round readers are shown, not
+        the draft's own address.
+        """
+        live_slug = (
+            ReviewRound.objects.published()
+            .filter(article=article)
+            .values_list("slug", flat=True)
+            .first()
+        )
+        return reverse("articles:detail", args=[live_slug]) if live_slug else None
+
     @admin.display(description="Newest round", ordering="latest_state")
     def review_state(self, article):
         return state_badge(article.latest_state)

@@ -175,6 +175,30 @@ def test_the_status_follows_the_article_through_the_workflow(client, editor, boa
     )
 
 
+def view_on_site_link(client, article):
+    """Where the change page's "View on site" leads (through the admin's shortcut when it
+    goes that way), or None when the page offers no such link."""
+    page = client.get(change_url(article)).content.decode()
+    found = re.search(r'<a href="([^"]+)" class="viewsitelink"', page)
+    if found is None:
+        return None
+    href = found.group(1)
+    return client.get(href)["Location"] if href.startswith("/admin/") else href
+
+
+def test_view_on_site_is_offered_only_for_the_page_readers_can_open(
+    client, editor, board_member, article
+):
+    logged_in(client, editor)
+    assert view_on_site_link(client, article) is None  # a draft: readers have no page yet
+    approve(article, editor=editor, board_member=board_member)
+    assert view_on_site_link(client, article).endswith("/articles/bones/")
+    # A new address waits for the next approval; until then the link keeps the live one.
+    save_as(editor, article, slug="calcium-and-bones")
+    assert view_on_site_link(client, article).endswith("/articles/bones/")
+    assert client.get("/articles/bones/").status_code == 200
+
+
 def test_saving_the_draft_unchanged_keeps_it_live_and_adds_no_version(
     client, editor, board_member, article
 ):
