@@ -610,8 +610,9 @@ EVENT_LIST_QUERIES = 7
 # for the default audience (audiences, library keys, cited references, topics, the last
 # approval, disclaimers); its open review comments add 1. The round page: +2 for the previous
 # round and the comment threads (their replies cost one more only when there are threads), +1
-# for the references retracted since the round was frozen.
-ARTICLE_PAGE_QUERIES = 27
+# for the references retracted since the round was frozen. "View on site" adds 1 to the article
+# page: the address of the round readers are shown, if any.
+ARTICLE_PAGE_QUERIES = 28
 ROUND_PAGE_QUERIES = 18
 
 
