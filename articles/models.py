@@ -192,7 +192,18 @@ class Disclaimer(models.Model):
 class SitePage(models.Model):
     """A site page editable in the admin, such as the editorial policy."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    # The address the public site serves at /editorial-policy/ and links to from every page.
+    EDITORIAL_POLICY = "editorial-policy"
+
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text=(
+            f"The site shows the page with the address “{EDITORIAL_POLICY}” as its editorial "
+            "policy, linked from every page; a page with any other address is not shown to "
+            "readers."
+        ),
+    )
     title = models.CharField(max_length=200)
     body = limited_text(100_000, help_text="Markdown.")
     updated_at = models.DateTimeField(auto_now=True)

@@ -258,7 +258,7 @@ def search(request):
 
 @require_safe
 def editorial_policy(request):
-    policy = get_object_or_404(SitePage, slug="editorial-policy")
+    policy = get_object_or_404(SitePage, slug=SitePage.EDITORIAL_POLICY)
     response = render(
         request,
         "publishing/sitepage_detail.html",

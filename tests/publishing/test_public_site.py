@@ -407,6 +407,22 @@ def test_editorial_policy_page_renders_sanitised_markdown(client, db):
     assert "<script>x" not in page
 
 
+def test_the_sitemap_lists_the_editorial_policy_only_once_it_is_written(client, db):
+    """A new site has no policy yet: listing its address would send search engines to a 404."""
+    assert client.get("/editorial-policy/").status_code == 404
+    assert b"/editorial-policy/" not in client.get("/sitemap.xml").content
+    cache.clear()
+    SitePage.objects.create(slug=SitePage.EDITORIAL_POLICY, title="Editorial policy", body="Hi.")
+    assert client.get("/editorial-policy/").status_code == 200
+    assert b"/editorial-policy/" in client.get("/sitemap.xml").content
+
+
+def test_the_site_page_form_says_which_address_is_the_editorial_policy(admin_client):
+    """Titled "Our editorial policy", the page would get another address and never show."""
+    page = admin_client.get("/admin/articles/sitepage/add/").content.decode()
+    assert "editorial-policy" in page and "not shown to readers" in page
+
+
 def test_unknown_page_gets_the_friendly_404(client, db):
     response = client.get("/articles/never-existed/")
     assert response.status_code == 404
