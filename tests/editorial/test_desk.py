@@ -144,6 +144,25 @@ def test_a_board_member_without_submit_permission_gets_no_submit_button(
     assert 'name="_saveandsubmit"' not in page
 
 
+def test_a_board_member_reads_the_source_at_the_desk_and_is_offered_no_editing(
+    client, board_member, article
+):
+    """Someone who may only look gets the Markdown source to read (the form has no body
+    field for them, and the source column was empty) and no save or cite controls."""
+    page = logged_in(client, board_member).get(change_url(article)).content.decode()
+    source = re.search(r'<textarea id="id_body"[^>]*readonly[^>]*>(.*?)</textarea>', page, re.S)
+    assert source is not None
+    assert "Ask your doctor." in source.group(1)
+    assert 'name="_continue"' not in page  # no "Save draft" that could only be refused
+    assert 'id="cite-picker"' not in page
+
+
+def test_an_editor_still_gets_the_editable_source_and_the_save_button(client, editor, article):
+    page = logged_in(client, editor).get(change_url(article)).content.decode()
+    assert re.search(r'<textarea name="body"[^>]*id="id_body"', page)
+    assert 'name="_continue"' in page and 'id="cite-picker"' in page
+
+
 # 2. What readers see
 
 
