@@ -31,7 +31,7 @@ from articles.models import (
     normalise_line_ends,
 )
 from articles.questions import question_to_draft
-from editorial.admin.base import HistoryAdmin, object_urls
+from editorial.admin.base import HistoryAdmin, object_urls, shown_by_name
 from editorial.checks import writing_checks
 from editorial.forms import ArticleForm
 from editorial.review import (
@@ -64,7 +64,10 @@ DESK_FIELDSETS = [
             "fields": ["allow_pending_publication", "review_interval_months"],
         },
     ),
-    ("Record", {"classes": ["collapse"], "fields": ["created_by", "created_at", "updated_at"]}),
+    (
+        "Record",
+        {"classes": ["collapse"], "fields": ["created_by_name", "created_at", "updated_at"]},
+    ),
 ]
 
 # The change form's button that saves the form and submits what it saved, in one transaction.
@@ -101,7 +104,8 @@ class ArticleAdmin(HistoryAdmin):
             "widget": forms.CheckboxSelectMultiple(attrs={"class": "desk-topics"})
         }
     }
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["created_by_name", "created_at", "updated_at"]
+    created_by_name = shown_by_name("created_by", "created by")
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
@@ -123,7 +127,7 @@ class ArticleAdmin(HistoryAdmin):
             "Publication",
             {"fields": ["allow_pending_publication", "review_interval_months"]},
         ),
-        ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
+        ("Record", {"fields": ["created_by_name", "created_at", "updated_at"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -36,6 +36,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def shown_by_name(field_name, label):
+    """A read-only admin field for the user `field_name` names, shown as text.
+
+    Django links a read-only foreign key to the row's change page whether or not the viewer
+    may open it. Editors and board members may not open users, so on the pages they use every
+    day that link only answered 403; the name is what they need.
+    """
+
+    @admin.display(description=label, ordering=field_name)
+    def show(model_admin, obj):
+        user = getattr(obj, field_name)
+        return user.get_username() if user is not None else model_admin.get_empty_value_display()
+
+    show.__name__ = f"{field_name}_name"
+    return show
+
+
 def object_urls(model_admin, *routes):
     """Admin URLs for views of one object: (route, view, suffix) triples become
     `<object_id>/<route>` named `<app>_<model>_<suffix>`, behind the admin's login check."""

@@ -1230,3 +1230,35 @@ def test_review_rounds_cannot_be_added_changed_or_deleted(client, request, who, 
 def test_article_pages_are_forbidden_without_view_permission(client, url_name, submitted):
     logged_in(client, factories.UserFactory(is_staff=True, username="staffer"))
     assert client.get(reverse(url_name, args=[submitted.article_id])).status_code == 403
+
+
+# Links on the desk's pages lead somewhere the reader of the page may go
+
+
+@pytest.mark.parametrize("who", ["editor", "board_member"])
+def test_the_record_pages_link_nowhere_their_reader_is_refused(request, client, who, approved):
+    """Django links a read-only foreign key to its change page whatever the viewer may open:
+    the article's author, a round's submitter and reviewer, an event's actor and a board
+    member's account all linked to user pages that answer 403 to editors and the board."""
+    user = request.getfixturevalue(who)
+    logged_in(client, user)
+    event = ReviewEvent.objects.filter(round=approved).first()
+    pages = [
+        change_url(approved.article),
+        reverse("admin:reviews_reviewround_change", args=[approved.pk]),
+        reverse("admin:reviews_reviewevent_change", args=[event.pk]),
+        reverse("admin:reviews_boardmember_change", args=[user.board_member.pk])
+        if who == "board_member"
+        else reverse("admin:reviews_boardmember_changelist"),
+    ]
+    refused = []
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links = set(re.findall(r'href="(/admin/[^"#?]*)', response.content.decode()))
+        for link in sorted(links - {"/admin/logout/"}):
+            if client.get(link).status_code == 403:
+                refused.append((page, link))
+    assert refused == []
+    page = client.get(reverse("admin:reviews_reviewround_change", args=[approved.pk]))
+    assert "Submitted by" in page.content.decode() and "Decided by" in page.content.decode()
