@@ -63,6 +63,13 @@ def confirm_approval(request, model_admin, review_round):
     return TemplateResponse(request, "admin/reviews/confirm_approve.html", context)
 
 
+def state_changed_message(review_round):
+    """What the desk says after a workflow button worked, in a sentence that reads."""
+    if review_round.state == State.CHANGES_REQUESTED:
+        return f"Changes are now requested on round {review_round.number}."
+    return f"Round {review_round.number} is now {review_round.get_state_display().lower()}."
+
+
 def state_badge(state):
     if not state:
         return format_html('<span class="state-badge state-draft">{}</span>', "Draft")

@@ -44,6 +44,7 @@ from editorial.review import (
     preview_context,
     reader_status_badge,
     state_badge,
+    state_changed_message,
 )
 from references.citations import cited_keys
 from reviews import comments, diffs, workflow
@@ -388,7 +389,7 @@ class ArticleAdmin(HistoryAdmin):
             return redirect(change_url)
         messages.success(
             request,
-            f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
+            state_changed_message(review_round),
         )
         return redirect(change_url)
 

@@ -23,6 +23,7 @@ from editorial.review import (
     confirm_approval,
     last_approved_round,
     state_badge,
+    state_changed_message,
 )
 from reviews import comments, diffs, workflow
 from reviews.models import (
@@ -234,7 +235,7 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         else:
             messages.success(
                 request,
-                f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
+                state_changed_message(review_round),
             )
         return redirect(reverse("admin:reviews_reviewround_change", args=[object_id]))
 

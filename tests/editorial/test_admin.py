@@ -279,7 +279,7 @@ def test_posting_request_changes_with_a_note_sends_the_round_back(
         else round_workflow_url(under_review, "request_changes")
     )
     response = logged_in(client, board_member).post(url, {"note": "Cite the trial."}, follow=True)
-    assert message_texts(response) == ["Round 1 is now changes requested."]
+    assert message_texts(response) == ["Changes are now requested on round 1."]
     assert reload(under_review).state == State.CHANGES_REQUESTED
     assert under_review.decision_note == "Cite the trial."
 
