@@ -748,6 +748,19 @@ def test_draft_preview_shows_the_unsubmitted_text_and_its_problems(
     assert "Problems that block submission" in page
 
 
+def test_the_round_preview_shows_the_question_form_without_a_form_that_fails(
+    client, board_member, submitted
+):
+    """The reader's question box is part of the page the board reviews, but posting it from
+    the admin went nowhere but a CSRF refusal (403): there it is shown and sends nothing."""
+    page = logged_in(client, board_member).get(round_preview_url(submitted)).content.decode()
+    ask = page[page.index('id="ask"') :]
+    ask = ask[: ask.index("</section>")]
+    assert "Send question" in ask
+    assert "<form" not in ask
+    assert "disabled" in ask
+
+
 def test_draft_preview_is_per_audience(client, editor, article):
     logged_in(client, editor)
     patient = client.get(preview_url(article)).content.decode()
