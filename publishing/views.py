@@ -46,6 +46,8 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_UNMODIFIED_SINCE",
 )
 SEARCH_PAGE_SIZE = 10
+# As many characters as the search boxes take (maxlength in base.html and search.html).
+SEARCH_LENGTH = 200
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
 QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
@@ -248,10 +250,12 @@ def question_fields(audience):
 
 @require_safe
 def search(request):
-    text = request.GET.get("q", "")
-    results = listed_rounds().search(text) if text.strip() else ReviewRound.objects.none()
+    # Spaces alone are no query (the page then says "0 results for “  ”"); the words shown
+    # are the words searched, at most as many as the search box takes.
+    text = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
+    results = listed_rounds().search(text) if text else ReviewRound.objects.none()
     page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"q": text[:200], "page_obj": page_obj, "more_than": MAX_RANKED}
+    context = {"q": text, "page_obj": page_obj, "more_than": MAX_RANKED}
     response = render(request, "publishing/search.html", context)
     return public_cache_headers(request, response)
 
