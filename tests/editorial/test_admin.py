@@ -1275,3 +1275,11 @@ def test_the_record_pages_link_nowhere_their_reader_is_refused(request, client, 
     assert refused == []
     page = client.get(reverse("admin:reviews_reviewround_change", args=[approved.pk]))
     assert "Submitted by" in page.content.decode() and "Decided by" in page.content.decode()
+
+
+def test_the_audience_form_says_what_its_fields_do(admin_client):
+    """A new site starts by adding audiences: the address is what editors write in their
+    blocks, and the description is never shown to readers."""
+    page = admin_client.get(reverse("admin:articles_audience_add")).content.decode()
+    assert "::: audience patient" in page
+    assert "readers do not see it" in page
