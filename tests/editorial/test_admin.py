@@ -1283,3 +1283,8 @@ def test_the_audience_form_says_what_its_fields_do(admin_client):
     page = admin_client.get(reverse("admin:articles_audience_add")).content.decode()
     assert "::: audience patient" in page
     assert "readers do not see it" in page
+
+
+def test_the_board_member_form_says_which_account_to_pick(admin_client):
+    page = admin_client.get(reverse("admin:reviews_boardmember_add")).content.decode()
+    assert "Advisory board group" in page and "staff status" in page
