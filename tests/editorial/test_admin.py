@@ -1288,3 +1288,29 @@ def test_the_audience_form_says_what_its_fields_do(admin_client):
 def test_the_board_member_form_says_which_account_to_pick(admin_client):
     page = admin_client.get(reverse("admin:reviews_boardmember_add")).content.decode()
     assert "Advisory board group" in page and "staff status" in page
+
+
+# A new site's admin index says what is still missing
+
+
+def test_a_new_sites_admin_index_lists_what_is_missing_with_a_link_to_each(client, superuser):
+    page = logged_in(client, superuser).get(reverse("admin:index")).content.decode()
+    assert "Setting up this site" in page
+    assert reverse("admin:articles_audience_add") in page
+    assert f"{reverse('admin:articles_sitepage_add')}?slug=editorial-policy" in page
+    assert reverse("admin:reviews_boardmember_add") in page
+    # The link to write the policy opens the form with the address the site serves.
+    form = client.get(f"{reverse('admin:articles_sitepage_add')}?slug=editorial-policy")
+    assert 'value="editorial-policy"' in form.content.decode()
+
+
+def test_the_setup_list_goes_once_nothing_is_missing_and_editors_never_see_it(
+    client, superuser, editor, board_member, audiences
+):
+    from articles.models import SitePage
+
+    logged_in(client, editor)
+    assert "Setting up this site" not in client.get(reverse("admin:index")).content.decode()
+    SitePage.objects.create(slug=SitePage.EDITORIAL_POLICY, title="Policy", body="We review.")
+    logged_in(client, superuser)
+    assert "Setting up this site" not in client.get(reverse("admin:index")).content.decode()
