@@ -26,6 +26,9 @@ from reviews.models import Revert
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shows records and never adds, changes or deletes them: the workflow writes them."""
 
+    # The admin never logs a change to them: their history page says why and where to look.
+    object_history_template = "admin/readonly_object_history.html"
+
     def has_add_permission(self, request):
         return False
 

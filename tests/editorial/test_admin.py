@@ -1314,3 +1314,14 @@ def test_the_setup_list_goes_once_nothing_is_missing_and_editors_never_see_it(
     SitePage.objects.create(slug=SitePage.EDITORIAL_POLICY, title="Policy", body="We review.")
     logged_in(client, superuser)
     assert "Setting up this site" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_review_rounds_history_page_says_where_its_history_is(client, board_member, approved):
+    """Rounds and events are written by the workflow, never edited in the admin: Django's
+    history page said they "probably weren't added via this admin site"."""
+    logged_in(client, board_member)
+    url = reverse("admin:reviews_reviewround_history", args=[approved.pk])
+    page = client.get(url).content.decode()
+    assert "admin site" not in page
+    assert reverse("admin:reviews_reviewround_change", args=[approved.pk]) in page
+    assert "under Review events" in page
