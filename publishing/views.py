@@ -275,11 +275,13 @@ def editorial_policy(request):
 def article_api(request, slug):
     page = published_page(slug, every_audience=True)
     if page is None:
-        return public_cache_headers(
-            request,
-            redirect_to_current_address(request, slug, view="articles:api_detail"),
-            keys=[edge.article_surrogate_key(slug)],
-        )
+        try:
+            moved = redirect_to_current_address(request, slug, view="articles:api_detail")
+        except Http404:
+            # A program asked: it gets JSON it can read, not the readers' HTML page.
+            missing = JsonResponse({"error": "No published article has that address."}, status=404)
+            return public_cache_headers(request, missing, keys=[edge.NOT_FOUND_KEY], not_found=True)
+        return public_cache_headers(request, moved, keys=[edge.article_surrogate_key(slug)])
     url = absolute_url(reverse("articles:detail", args=[slug]))
     response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
     return public_cache_headers(request, response, keys=[edge.article_surrogate_key(slug)])

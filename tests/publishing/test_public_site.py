@@ -470,6 +470,16 @@ def test_api_hides_drafts(client, article):
     assert client.get("/api/articles/bones/").status_code == 404
 
 
+def test_the_api_answers_a_missing_article_in_json(client, article):
+    """A program reading the API gets JSON for a 404 too, not the readers' HTML page, cached
+    as briefly as other 404s and purged when something is published."""
+    response = client.get("/api/articles/bones/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "No published article has that address."}
+    assert "vetted-not-found" in response["Surrogate-Key"]
+
+
 # The follow-up question form
 
 
