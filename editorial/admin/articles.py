@@ -45,6 +45,7 @@ from editorial.review import (
     reader_status_badge,
     state_badge,
     state_changed_message,
+    unlisted_approver_note,
 )
 from references.citations import cited_keys
 from reviews import comments, diffs, workflow
@@ -356,6 +357,7 @@ class ArticleAdmin(HistoryAdmin):
             "live_round": next((r for r in rounds if r.is_published), None),
             "may_submit": request.user.has_perm(workflow.SUBMIT_PERMISSION),
             "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
+            "unlisted_approver": unlisted_approver_note(request.user, actions),
             "draft_problems": problems,
         }
 

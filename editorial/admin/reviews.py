@@ -24,6 +24,7 @@ from editorial.review import (
     last_approved_round,
     state_badge,
     state_changed_message,
+    unlisted_approver_note,
 )
 from reviews import comments, diffs, workflow
 from reviews.models import (
@@ -200,6 +201,7 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
                 "round": review_round,
                 "state_badge": state_badge(review_round.state),
                 "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
+                "unlisted_approver": unlisted_approver_note(request.user, actions),
                 "audiences": review_round.snapshot["audiences"],
                 "previous_round": previous,
                 "can_read_comments": can_read,

@@ -611,9 +611,10 @@ EVENT_LIST_QUERIES = 7
 # approval, disclaimers); its open review comments add 1. The round page: +2 for the previous
 # round and the comment threads (their replies cost one more only when there are threads), +1
 # for the references retracted since the round was frozen. "View on site" adds 1 to the article
-# page: the address of the round readers are shown, if any.
-ARTICLE_PAGE_QUERIES = 28
-ROUND_PAGE_QUERIES = 18
+# page: the address of the round readers are shown, if any. Where the Approve button is offered
+# (both pages here), 1 more asks whether the approver has a board profile.
+ARTICLE_PAGE_QUERIES = 29
+ROUND_PAGE_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -1325,3 +1326,18 @@ def test_a_review_rounds_history_page_says_where_its_history_is(client, board_me
     assert "admin site" not in page
     assert reverse("admin:reviews_reviewround_change", args=[approved.pk]) in page
     assert "under Review events" in page
+
+
+def test_approving_without_a_board_profile_says_what_readers_will_see(
+    client, superuser, board_member, under_review
+):
+    """A superuser (or a board-group account nobody gave a profile) may approve, and readers
+    then see a bare user name as the reviewer: the Approve button says so first."""
+    round_url = reverse("admin:reviews_reviewround_change", args=[under_review.pk])
+    page = logged_in(client, superuser).get(round_url).content.decode()
+    assert "You have no board member profile" in page and "“root”" in page
+    desk = client.get(change_url(under_review.article)).content.decode()
+    assert "You have no board member profile" in desk
+    page = logged_in(client, board_member).get(round_url).content.decode()
+    assert 'class="button workflow-approve"' in page
+    assert "You have no board member profile" not in page
