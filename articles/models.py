@@ -29,10 +29,24 @@ def limited_text(length, **options):
 
 
 class Audience(models.Model):
-    slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=100)
-    description = models.CharField(max_length=300, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    slug = models.SlugField(
+        max_length=50,
+        unique=True,
+        help_text=(
+            "What editors write to phrase a passage for these readers (a block opening "
+            "'::: audience patient') and what the page's address carries (?audience=patient). "
+            "Changing it later leaves blocks written with the old one unknown."
+        ),
+    )
+    name = models.CharField(
+        max_length=100, help_text="As readers see it in “Which best describes you?”."
+    )
+    description = models.CharField(
+        max_length=300, blank=True, help_text="For editors; readers do not see it."
+    )
+    order = models.PositiveSmallIntegerField(
+        default=0, help_text="Where it stands in the list readers choose from, lowest first."
+    )
     is_default = models.BooleanField(
         "default", default=False, help_text="Shown to readers who have not chosen an audience."
     )
@@ -189,7 +203,18 @@ class Disclaimer(models.Model):
 class SitePage(models.Model):
     """A site page editable in the admin, such as the editorial policy."""
 
-    slug = models.SlugField(max_length=100, unique=True)
+    # The address the public site serves at /editorial-policy/ and links to from every page.
+    EDITORIAL_POLICY = "editorial-policy"
+
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text=(
+            f"The site shows the page with the address “{EDITORIAL_POLICY}” as its editorial "
+            "policy, linked from every page; a page with any other address is not shown to "
+            "readers."
+        ),
+    )
     title = models.CharField(max_length=200)
     body = limited_text(100_000, help_text="Markdown.")
     updated_at = models.DateTimeField(auto_now=True)

@@ -216,10 +216,9 @@ def public_page_context(page, *, page_url):
         "top_disclaimers": [render_markdown(body) for body in page.disclaimers_at("top")],
         "bottom_disclaimers": [render_markdown(body) for body in page.disclaimers_at("bottom")],
         "article_url": page_url,
-        "ask_url": "#ask",
         "canonical_url": page_url,
         "json_ld": "{}",
-        "question_fields": "",
+        "preview_only": True,
     }
 
 

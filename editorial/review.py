@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from articles.models import Disclaimer
 from articles.rendering import render_markdown
 from reviews import workflow
-from reviews.models import ReviewComment, ReviewEvent, ReviewRound, State
+from reviews.models import BoardMember, ReviewComment, ReviewEvent, ReviewRound, State
 
 Action = ReviewEvent.Action
 
@@ -61,6 +61,29 @@ def confirm_approval(request, model_admin, review_round):
         .count(),
     }
     return TemplateResponse(request, "admin/reviews/confirm_approve.html", context)
+
+
+def unlisted_approver_note(user, actions):
+    """What to say beside an Approve button that `user` may press without an active board
+    profile (a superuser, or a board-group account nobody gave one): readers would see their
+    user name as the reviewer, and the advisory board page would not list them. None when the
+    button is not offered or the profile exists (one query then, none otherwise)."""
+    if Action.APPROVE not in actions:
+        return None
+    if BoardMember.objects.filter(user=user, active=True).exists():
+        return None
+    return (
+        f"You have no board member profile: if you approve, readers see your user name, "
+        f"“{user.get_username()}”, as the reviewer, and the advisory board page does not list "
+        "you. A site admin adds profiles under Board members."
+    )
+
+
+def state_changed_message(review_round):
+    """What the desk says after a workflow button worked, in a sentence that reads."""
+    if review_round.state == State.CHANGES_REQUESTED:
+        return f"Changes are now requested on round {review_round.number}."
+    return f"Round {review_round.number} is now {review_round.get_state_display().lower()}."
 
 
 def state_badge(state):

@@ -6,6 +6,6 @@ class PublishingConfig(AppConfig):
     verbose_name = "Public site"
 
     def ready(self):
-        from publishing import signals
+        from publishing import checks, signals  # noqa: F401 (checks registers itself)
 
         signals.connect()

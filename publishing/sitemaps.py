@@ -1,6 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from articles.models import SitePage
 from publishing.addresses import site_domain, site_protocol
 from reviews.models import ReviewRound
 from reviews.pages import published_rounds
@@ -36,7 +37,12 @@ class PageSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["articles:home", "articles:board", "articles:editorial_policy"]
+        """The site's own pages; the editorial policy only once it is written (a new site has
+        none, and a sitemap must not list an address that answers 404)."""
+        pages = ["articles:home", "articles:board"]
+        if SitePage.objects.filter(slug=SitePage.EDITORIAL_POLICY).exists():
+            pages.append("articles:editorial_policy")
+        return pages
 
     def location(self, item):
         return reverse(item)

@@ -51,6 +51,8 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_UNMODIFIED_SINCE",
 )
 SEARCH_PAGE_SIZE = 10
+# As many characters as the search boxes take (maxlength in base.html and search.html).
+SEARCH_LENGTH = 200
 HOME_PAGE_SIZE = 20
 TOPIC_PAGE_SIZE = 20
 QUESTION_LIMIT = 5  # questions per client address (config.clients) per hour
@@ -247,17 +249,19 @@ def question_fields(audience):
 
 @require_safe
 def search(request):
-    text = request.GET.get("q", "")
-    results = listed_rounds().search(text) if text.strip() else ReviewRound.objects.none()
+    # Spaces alone are no query (the page then says "0 results for “  ”"); the words shown
+    # are the words searched, at most as many as the search box takes.
+    text = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
+    results = listed_rounds().search(text) if text else ReviewRound.objects.none()
     page_obj = Paginator(results, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"q": text[:200], "page_obj": page_obj, "more_than": MAX_RANKED}
+    context = {"q": text, "page_obj": page_obj, "more_than": MAX_RANKED}
     response = render(request, "publishing/search.html", context)
     return public_cache_headers(request, response)
 
 
 @require_safe
 def editorial_policy(request):
-    policy = get_object_or_404(SitePage, slug="editorial-policy")
+    policy = get_object_or_404(SitePage, slug=SitePage.EDITORIAL_POLICY)
     response = render(
         request,
         "publishing/sitepage_detail.html",
@@ -270,11 +274,13 @@ def editorial_policy(request):
 def article_api(request, slug):
     page = published_page(slug, every_audience=True)
     if page is None:
-        return public_cache_headers(
-            request,
-            redirect_to_current_address(request, slug, view="articles:api_detail"),
-            keys=[edge.article_surrogate_key(slug)],
-        )
+        try:
+            moved = redirect_to_current_address(request, slug, view="articles:api_detail")
+        except Http404:
+            # A program asked: it gets JSON it can read, not the readers' HTML page.
+            missing = JsonResponse({"error": "No published article has that address."}, status=404)
+            return public_cache_headers(request, missing, keys=[edge.NOT_FOUND_KEY], not_found=True)
+        return public_cache_headers(request, moved, keys=[edge.article_surrogate_key(slug)])
     url = absolute_url(reverse("articles:detail", args=[slug]))
     response = JsonResponse(article_api_data(page, url), json_dumps_params={"indent": 1})
     return public_cache_headers(request, response, keys=[edge.article_surrogate_key(slug)])

@@ -24,7 +24,14 @@ class BoardMember(models.Model):
     """A member of the medical advisory board, as readers see them."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="board_member"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="board_member",
+        help_text=(
+            "The account they review with: a user with staff status in the Advisory board "
+            "group (add it under Users first). Their approvals show this profile's name and "
+            "credentials to readers."
+        ),
     )
     display_name = models.CharField(
         max_length=200, help_text="As shown to readers, e.g. 'Dr Ana Ruiz'."

@@ -31,7 +31,7 @@ from articles.models import (
 )
 from articles.questions import question_to_draft
 from articles.rendering import normalise_line_ends
-from editorial.admin.base import HistoryAdmin, object_urls
+from editorial.admin.base import HistoryAdmin, object_urls, shown_by_name
 from editorial.checks import writing_checks
 from editorial.forms import ArticleForm
 from editorial.review import (
@@ -44,6 +44,8 @@ from editorial.review import (
     preview_context,
     reader_status_badge,
     state_badge,
+    state_changed_message,
+    unlisted_approver_note,
 )
 from references.citations import cited_keys
 from reviews import comments, diffs, workflow
@@ -64,7 +66,10 @@ DESK_FIELDSETS = [
             "fields": ["allow_pending_publication", "review_interval_months"],
         },
     ),
-    ("Record", {"classes": ["collapse"], "fields": ["created_by", "created_at", "updated_at"]}),
+    (
+        "Record",
+        {"classes": ["collapse"], "fields": ["created_by_name", "created_at", "updated_at"]},
+    ),
 ]
 
 # The change form's button that saves the form and submits what it saved, in one transaction.
@@ -101,7 +106,8 @@ class ArticleAdmin(HistoryAdmin):
             "widget": forms.CheckboxSelectMultiple(attrs={"class": "desk-topics"})
         }
     }
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["created_by_name", "created_at", "updated_at"]
+    created_by_name = shown_by_name("created_by", "created by")
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
@@ -123,7 +129,7 @@ class ArticleAdmin(HistoryAdmin):
             "Publication",
             {"fields": ["allow_pending_publication", "review_interval_months"]},
         ),
-        ("Record", {"fields": ["created_by", "created_at", "updated_at"]}),
+        ("Record", {"fields": ["created_by_name", "created_at", "updated_at"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -141,6 +147,21 @@ class ArticleAdmin(HistoryAdmin):
             .get_queryset(request)
             .annotate(latest_state=Subquery(newest_round.values("state")[:1]))
         )
+
+    def view_on_site(self, article):
+        """The page readers see for the article, or None (no link) while there is none.
+
+        A draft never approved has no public page, and a changed address takes effect only
+        with the next approved round, so the link follows the round readers are shown, not
+        the draft's own address.
+        """
+        live_slug = (
+            ReviewRound.objects.published()
+            .filter(article=article)
+            .values_list("slug", flat=True)
+            .first()
+        )
+        return reverse("articles:detail", args=[live_slug]) if live_slug else None
 
     @admin.display(description="Newest round", ordering="latest_state")
     def review_state(self, article):
@@ -336,6 +357,7 @@ class ArticleAdmin(HistoryAdmin):
             "live_round": next((r for r in rounds if r.is_published), None),
             "may_submit": request.user.has_perm(workflow.SUBMIT_PERMISSION),
             "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
+            "unlisted_approver": unlisted_approver_note(request.user, actions),
             "draft_problems": problems,
         }
 
@@ -369,7 +391,7 @@ class ArticleAdmin(HistoryAdmin):
             return redirect(change_url)
         messages.success(
             request,
-            f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
+            state_changed_message(review_round),
         )
         return redirect(change_url)
 

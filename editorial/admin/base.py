@@ -26,6 +26,9 @@ from reviews.models import Revert
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shows records and never adds, changes or deletes them: the workflow writes them."""
 
+    # The admin never logs a change to them: their history page says why and where to look.
+    object_history_template = "admin/readonly_object_history.html"
+
     def has_add_permission(self, request):
         return False
 
@@ -34,6 +37,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def shown_by_name(field_name, label):
+    """A read-only admin field for the user `field_name` names, shown as text.
+
+    Django links a read-only foreign key to the row's change page whether or not the viewer
+    may open it. Editors and board members may not open users, so on the pages they use every
+    day that link only answered 403; the name is what they need.
+    """
+
+    @admin.display(description=label, ordering=field_name)
+    def show(model_admin, obj):
+        user = getattr(obj, field_name)
+        return user.get_username() if user is not None else model_admin.get_empty_value_display()
+
+    show.__name__ = f"{field_name}_name"
+    return show
 
 
 def object_urls(model_admin, *routes):

@@ -15,7 +15,7 @@ from django.utils.timesince import timesince
 
 from editorial import comments as desk
 from editorial import dashboard
-from editorial.admin.base import ReadOnlyAdmin, object_urls
+from editorial.admin.base import ReadOnlyAdmin, object_urls, shown_by_name
 from editorial.review import (
     BUTTON_LABELS,
     WORKFLOW_FUNCTIONS,
@@ -23,6 +23,8 @@ from editorial.review import (
     confirm_approval,
     last_approved_round,
     state_badge,
+    state_changed_message,
+    unlisted_approver_note,
 )
 from reviews import comments, diffs, workflow
 from reviews.models import (
@@ -94,8 +96,9 @@ class QueueFilter(admin.SimpleListFilter):
 
 class ReviewEventInline(admin.TabularInline):
     model = ReviewEvent
-    fields = ["created_at", "action", "from_state", "to_state", "actor", "note"]
+    fields = ["created_at", "action", "from_state", "to_state", "actor_name", "note"]
     readonly_fields = fields
+    actor_name = shown_by_name("actor", "actor")
     extra = 0
     can_delete = False
 
@@ -138,10 +141,10 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         "slug",
         "review_interval_months",
         "allow_pending_publication",
-        "submitted_by",
+        "submitted_by_name",
         "submitted_at",
-        "reviewer",
-        "decided_by",
+        "reviewer_name",
+        "decided_by_name",
         "decided_at",
         "decision_note",
         "approver_name",
@@ -150,6 +153,9 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         "snapshot_sha256",
     ]
     readonly_fields = fields
+    submitted_by_name = shown_by_name("submitted_by", "submitted by")
+    reviewer_name = shown_by_name("reviewer", "reviewer")
+    decided_by_name = shown_by_name("decided_by", "decided by")
 
     @admin.display(description="State", ordering="state")
     def state_badge(self, review_round):
@@ -195,6 +201,7 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
                 "round": review_round,
                 "state_badge": state_badge(review_round.state),
                 "workflow_buttons": [(action, BUTTON_LABELS[action]) for action in actions],
+                "unlisted_approver": unlisted_approver_note(request.user, actions),
                 "audiences": review_round.snapshot["audiences"],
                 "previous_round": previous,
                 "can_read_comments": can_read,
@@ -230,7 +237,7 @@ class ReviewRoundAdmin(ReadOnlyAdmin):
         else:
             messages.success(
                 request,
-                f"Round {review_round.number} is now {review_round.get_state_display().lower()}.",
+                state_changed_message(review_round),
             )
         return redirect(reverse("admin:reviews_reviewround_change", args=[object_id]))
 
@@ -384,7 +391,9 @@ class ReviewEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "round", "action", "from_state", "to_state", "actor", "note"]
     list_filter = ["action"]
     list_select_related = ["round__article", "actor"]
-    readonly_fields = ["round", "action", "from_state", "to_state", "actor", "note", "created_at"]
+    fields = ["round", "action", "from_state", "to_state", "actor_name", "note", "created_at"]
+    readonly_fields = fields
+    actor_name = shown_by_name("actor", "actor")
 
 
 @admin.register(RetractionAlert)
@@ -426,3 +435,12 @@ class BoardMemberAdmin(admin.ModelAdmin):
     list_filter = ["active"]
     search_fields = ["display_name", "specialty"]
     raw_id_fields = ["user"]
+    user_name = shown_by_name("user", "user")
+
+    def get_fields(self, request, obj=None):
+        """The form's fields; to someone who may only look (editors, the board), the member's
+        account as a name rather than a link to a user page they may not open."""
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return ["user_name" if name == "user" else name for name in fields]

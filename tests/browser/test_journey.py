@@ -96,7 +96,7 @@ def test_editor_board_and_reader_journey(demo, page):
     press(page, "start_review")
     expect(page.locator(".messagelist")).to_contain_text("is now under review")
     press(page, "request_changes", note="Say which adults the dose is for.")
-    expect(page.locator(".messagelist")).to_contain_text("is now changes requested")
+    expect(page.locator(".messagelist")).to_contain_text("Changes are now requested on round")
 
     # The editor fixes the text and submits again.
     log_in(page, base, "editor", "vetted-editor")

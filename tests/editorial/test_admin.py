@@ -279,7 +279,7 @@ def test_posting_request_changes_with_a_note_sends_the_round_back(
         else round_workflow_url(under_review, "request_changes")
     )
     response = logged_in(client, board_member).post(url, {"note": "Cite the trial."}, follow=True)
-    assert message_texts(response) == ["Round 1 is now changes requested."]
+    assert message_texts(response) == ["Changes are now requested on round 1."]
     assert reload(under_review).state == State.CHANGES_REQUESTED
     assert under_review.decision_note == "Cite the trial."
 
@@ -610,9 +610,11 @@ EVENT_LIST_QUERIES = 7
 # for the default audience (audiences, library keys, cited references, topics, the last
 # approval, disclaimers); its open review comments add 1. The round page: +2 for the previous
 # round and the comment threads (their replies cost one more only when there are threads), +1
-# for the references retracted since the round was frozen.
-ARTICLE_PAGE_QUERIES = 27
-ROUND_PAGE_QUERIES = 18
+# for the references retracted since the round was frozen. "View on site" adds 1 to the article
+# page: the address of the round readers are shown, if any. Where the Approve button is offered
+# (both pages here), 1 more asks whether the approver has a board profile.
+ARTICLE_PAGE_QUERIES = 29
+ROUND_PAGE_QUERIES = 19
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -745,6 +747,19 @@ def test_draft_preview_shows_the_unsubmitted_text_and_its_problems(
     assert "Calcium matters" not in page
     assert "Line 3: unknown citation key &quot;made-up-2024&quot;." in page
     assert "Problems that block submission" in page
+
+
+def test_the_round_preview_shows_the_question_form_without_a_form_that_fails(
+    client, board_member, submitted
+):
+    """The reader's question box is part of the page the board reviews, but posting it from
+    the admin went nowhere but a CSRF refusal (403): there it is shown and sends nothing."""
+    page = logged_in(client, board_member).get(round_preview_url(submitted)).content.decode()
+    ask = page[page.index('id="ask"') :]
+    ask = ask[: ask.index("</section>")]
+    assert "Send question" in ask
+    assert "<form" not in ask
+    assert "disabled" in ask
 
 
 def test_draft_preview_is_per_audience(client, editor, article):
@@ -1229,3 +1244,100 @@ def test_review_rounds_cannot_be_added_changed_or_deleted(client, request, who, 
 def test_article_pages_are_forbidden_without_view_permission(client, url_name, submitted):
     logged_in(client, factories.UserFactory(is_staff=True, username="staffer"))
     assert client.get(reverse(url_name, args=[submitted.article_id])).status_code == 403
+
+
+# Links on the desk's pages lead somewhere the reader of the page may go
+
+
+@pytest.mark.parametrize("who", ["editor", "board_member"])
+def test_the_record_pages_link_nowhere_their_reader_is_refused(request, client, who, approved):
+    """Django links a read-only foreign key to its change page whatever the viewer may open:
+    the article's author, a round's submitter and reviewer, an event's actor and a board
+    member's account all linked to user pages that answer 403 to editors and the board."""
+    user = request.getfixturevalue(who)
+    logged_in(client, user)
+    event = ReviewEvent.objects.filter(round=approved).first()
+    pages = [
+        change_url(approved.article),
+        reverse("admin:reviews_reviewround_change", args=[approved.pk]),
+        reverse("admin:reviews_reviewevent_change", args=[event.pk]),
+        reverse("admin:reviews_boardmember_change", args=[user.board_member.pk])
+        if who == "board_member"
+        else reverse("admin:reviews_boardmember_changelist"),
+    ]
+    refused = []
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links = set(re.findall(r'href="(/admin/[^"#?]*)', response.content.decode()))
+        for link in sorted(links - {"/admin/logout/"}):
+            if client.get(link).status_code == 403:
+                refused.append((page, link))
+    assert refused == []
+    page = client.get(reverse("admin:reviews_reviewround_change", args=[approved.pk]))
+    assert "Submitted by" in page.content.decode() and "Decided by" in page.content.decode()
+
+
+def test_the_audience_form_says_what_its_fields_do(admin_client):
+    """A new site starts by adding audiences: the address is what editors write in their
+    blocks, and the description is never shown to readers."""
+    page = admin_client.get(reverse("admin:articles_audience_add")).content.decode()
+    assert "::: audience patient" in page
+    assert "readers do not see it" in page
+
+
+def test_the_board_member_form_says_which_account_to_pick(admin_client):
+    page = admin_client.get(reverse("admin:reviews_boardmember_add")).content.decode()
+    assert "Advisory board group" in page and "staff status" in page
+
+
+# A new site's admin index says what is still missing
+
+
+def test_a_new_sites_admin_index_lists_what_is_missing_with_a_link_to_each(client, superuser):
+    page = logged_in(client, superuser).get(reverse("admin:index")).content.decode()
+    assert "Setting up this site" in page
+    assert reverse("admin:articles_audience_add") in page
+    assert f"{reverse('admin:articles_sitepage_add')}?slug=editorial-policy" in page
+    assert reverse("admin:reviews_boardmember_add") in page
+    # The link to write the policy opens the form with the address the site serves.
+    form = client.get(f"{reverse('admin:articles_sitepage_add')}?slug=editorial-policy")
+    assert 'value="editorial-policy"' in form.content.decode()
+
+
+def test_the_setup_list_goes_once_nothing_is_missing_and_editors_never_see_it(
+    client, superuser, editor, board_member, audiences
+):
+    from articles.models import SitePage
+
+    logged_in(client, editor)
+    assert "Setting up this site" not in client.get(reverse("admin:index")).content.decode()
+    SitePage.objects.create(slug=SitePage.EDITORIAL_POLICY, title="Policy", body="We review.")
+    logged_in(client, superuser)
+    assert "Setting up this site" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_a_review_rounds_history_page_says_where_its_history_is(client, board_member, approved):
+    """Rounds and events are written by the workflow, never edited in the admin: Django's
+    history page said they "probably weren't added via this admin site"."""
+    logged_in(client, board_member)
+    url = reverse("admin:reviews_reviewround_history", args=[approved.pk])
+    page = client.get(url).content.decode()
+    assert "admin site" not in page
+    assert reverse("admin:reviews_reviewround_change", args=[approved.pk]) in page
+    assert "under Review events" in page
+
+
+def test_approving_without_a_board_profile_says_what_readers_will_see(
+    client, superuser, board_member, under_review
+):
+    """A superuser (or a board-group account nobody gave a profile) may approve, and readers
+    then see a bare user name as the reviewer: the Approve button says so first."""
+    round_url = reverse("admin:reviews_reviewround_change", args=[under_review.pk])
+    page = logged_in(client, superuser).get(round_url).content.decode()
+    assert "You have no board member profile" in page and "“root”" in page
+    desk = client.get(change_url(under_review.article)).content.decode()
+    assert "You have no board member profile" in desk
+    page = logged_in(client, board_member).get(round_url).content.decode()
+    assert 'class="button workflow-approve"' in page
+    assert "You have no board member profile" not in page

@@ -144,6 +144,25 @@ def test_a_board_member_without_submit_permission_gets_no_submit_button(
     assert 'name="_saveandsubmit"' not in page
 
 
+def test_a_board_member_reads_the_source_at_the_desk_and_is_offered_no_editing(
+    client, board_member, article
+):
+    """Someone who may only look gets the Markdown source to read (the form has no body
+    field for them, and the source column was empty) and no save or cite controls."""
+    page = logged_in(client, board_member).get(change_url(article)).content.decode()
+    source = re.search(r'<textarea id="id_body"[^>]*readonly[^>]*>(.*?)</textarea>', page, re.S)
+    assert source is not None
+    assert "Ask your doctor." in source.group(1)
+    assert 'name="_continue"' not in page  # no "Save draft" that could only be refused
+    assert 'id="cite-picker"' not in page
+
+
+def test_an_editor_still_gets_the_editable_source_and_the_save_button(client, editor, article):
+    page = logged_in(client, editor).get(change_url(article)).content.decode()
+    assert re.search(r'<textarea name="body"[^>]*id="id_body"', page)
+    assert 'name="_continue"' in page and 'id="cite-picker"' in page
+
+
 # 2. What readers see
 
 
@@ -173,6 +192,30 @@ def test_the_status_follows_the_article_through_the_workflow(client, editor, boa
     assert status_text(client, article) == (
         "Live with newer changes (readers see round 2; round 3 is newer)"
     )
+
+
+def view_on_site_link(client, article):
+    """Where the change page's "View on site" leads (through the admin's shortcut when it
+    goes that way), or None when the page offers no such link."""
+    page = client.get(change_url(article)).content.decode()
+    found = re.search(r'<a href="([^"]+)" class="viewsitelink"', page)
+    if found is None:
+        return None
+    href = found.group(1)
+    return client.get(href)["Location"] if href.startswith("/admin/") else href
+
+
+def test_view_on_site_is_offered_only_for_the_page_readers_can_open(
+    client, editor, board_member, article
+):
+    logged_in(client, editor)
+    assert view_on_site_link(client, article) is None  # a draft: readers have no page yet
+    approve(article, editor=editor, board_member=board_member)
+    assert view_on_site_link(client, article).endswith("/articles/bones/")
+    # A new address waits for the next approval; until then the link keeps the live one.
+    save_as(editor, article, slug="calcium-and-bones")
+    assert view_on_site_link(client, article).endswith("/articles/bones/")
+    assert client.get("/articles/bones/").status_code == 200
 
 
 def test_saving_the_draft_unchanged_keeps_it_live_and_adds_no_version(

@@ -292,8 +292,8 @@ def test_the_checks_endpoint_of_a_missing_article_is_not_found(client, editor, a
 
 # Measured with 5 and 50 references: the same budget for both, so no query per reference.
 # The desk's status and live preview add 7 (see tests/editorial/test_admin.py), the open review
-# comments on the draft 1.
-ARTICLE_PAGE_QUERIES = 24
+# comments on the draft 1, "View on site" 1 (the address readers are shown, if any).
+ARTICLE_PAGE_QUERIES = 25
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """The public site: article page, audience choice, caching, other pages, feeds and forms."""
 
 import json
+import re
 
 import pytest
 import reversion
@@ -406,6 +407,22 @@ def test_editorial_policy_page_renders_sanitised_markdown(client, db):
     assert "<script>x" not in page
 
 
+def test_the_sitemap_lists_the_editorial_policy_only_once_it_is_written(client, db):
+    """A new site has no policy yet: listing its address would send search engines to a 404."""
+    assert client.get("/editorial-policy/").status_code == 404
+    assert b"/editorial-policy/" not in client.get("/sitemap.xml").content
+    cache.clear()
+    SitePage.objects.create(slug=SitePage.EDITORIAL_POLICY, title="Editorial policy", body="Hi.")
+    assert client.get("/editorial-policy/").status_code == 200
+    assert b"/editorial-policy/" in client.get("/sitemap.xml").content
+
+
+def test_the_site_page_form_says_which_address_is_the_editorial_policy(admin_client):
+    """Titled "Our editorial policy", the page would get another address and never show."""
+    page = admin_client.get("/admin/articles/sitepage/add/").content.decode()
+    assert "editorial-policy" in page and "not shown to readers" in page
+
+
 def test_unknown_page_gets_the_friendly_404(client, db):
     response = client.get("/articles/never-existed/")
     assert response.status_code == 404
@@ -453,6 +470,16 @@ def test_api_hides_drafts(client, article):
     assert client.get("/api/articles/bones/").status_code == 404
 
 
+def test_the_api_answers_a_missing_article_in_json(client, article):
+    """A program reading the API gets JSON for a 404 too, not the readers' HTML page, cached
+    as briefly as other 404s and purged when something is published."""
+    response = client.get("/api/articles/bones/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"error": "No published article has that address."}
+    assert "vetted-not-found" in response["Surrogate-Key"]
+
+
 # The follow-up question form
 
 
@@ -465,6 +492,16 @@ def test_reader_question_is_stored_for_the_editors(client, approved):
     assert question.text == "Can I take it with tea?"
     assert question.audience_slug == "patient"
     assert question.article == approved.article
+
+
+def test_every_hint_the_article_page_points_to_exists(client, approved):
+    """aria-describedby must name elements on the page, or screen readers lose the hint."""
+    page = client.get("/articles/bones/").content.decode()
+    described_by = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described_by, "the question form's textarea names its help text"
+    for ids in described_by:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in page, f"nothing on the page has id {element_id}"
 
 
 def test_question_honeypot_stores_nothing(client, approved):

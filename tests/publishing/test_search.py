@@ -71,6 +71,18 @@ def test_empty_long_and_odd_queries_return_a_normal_page(client, corpus, query):
     assert response.status_code == 200
 
 
+def test_a_query_of_spaces_is_no_query(client, corpus):
+    page = client.get("/search/", {"q": "   "}).content.decode()
+    assert "results for" not in page and "0 results" not in page
+
+
+def test_the_words_searched_are_the_words_shown(client, corpus):
+    """The search box takes 200 characters; a longer address is searched as far as it shows."""
+    response = client.get("/search/", {"q": "  magnesium " + "x" * 300})
+    assert response.context["q"] == ("magnesium " + "x" * 300)[:200]
+    assert results(client, " magnesium ") != []
+
+
 def test_a_query_with_a_nul_character_is_a_bad_request(client, corpus):
     response = client.get("/search/", {"q": "\x00\x01"})
     assert response.status_code == 400

@@ -34,6 +34,22 @@ def test_check_deploy_reports_nothing_with_the_production_environment():
     assert "WARNINGS" not in result.stdout + result.stderr
 
 
+def test_check_deploy_warns_when_site_url_is_left_at_the_development_default():
+    """Left unset, SITE_URL sends the sitemap, the feed, canonical links and review e-mails
+    to 127.0.0.1; the release steps run check --deploy --fail-level WARNING, so it stops."""
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        **{**PRODUCTION_ENV, "SITE_URL": "http://127.0.0.1:8000"},
+    )
+
+    assert result.returncode != 0
+    assert "publishing.W001" in result.stdout + result.stderr
+    assert "SITE_URL" in result.stdout + result.stderr
+
+
 def test_production_settings_turn_on_https_only_cookies_and_hsts():
     code = (
         "import json, config.settings as s; print(json.dumps([s.DEBUG, s.SESSION_COOKIE_SECURE,"
