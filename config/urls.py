@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from config import bench, health
 from publishing.sitemaps import SITEMAPS
-from publishing.views import cached_publicly
+from publishing.views import cached_publicly, robots_txt
 
 # A lost database connection anywhere in a request answers 503, not 500 (config/middleware.py).
 handler500 = "config.middleware.server_error"
@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("sitemap.xml", cached_publicly(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("", include("publishing.urls")),
 ]
 

@@ -1,10 +1,11 @@
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists
 from django.urls import reverse
 
-from articles.models import SitePage
+from articles.models import SitePage, Topic
 from publishing.addresses import site_domain, site_protocol
 from reviews.models import ReviewRound
-from reviews.pages import published_rounds
+from reviews.pages import published_in_topic, published_rounds
 
 
 class SiteSitemap(Sitemap):
@@ -48,4 +49,16 @@ class PageSitemap(SiteSitemap):
         return reverse(item)
 
 
-SITEMAPS = {"articles": ArticleSitemap, "pages": PageSitemap}
+class TopicSitemap(SiteSitemap):
+    """The topic pages that list at least one published article (the home page's topic list)."""
+
+    changefreq = "weekly"
+
+    def items(self):
+        return Topic.objects.filter(Exists(published_in_topic())).order_by("slug")
+
+    def location(self, item):
+        return reverse("articles:topic", args=[item.slug])
+
+
+SITEMAPS = {"articles": ArticleSitemap, "topics": TopicSitemap, "pages": PageSitemap}

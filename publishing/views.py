@@ -12,7 +12,7 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,6 +37,7 @@ from reviews.pages import (
     AUDIENCE_SLUG_LENGTH,
     current_address,
     listed_rounds,
+    published_in_topic,
     published_page,
 )
 from reviews.search import MAX_RANKED
@@ -106,18 +107,6 @@ def home(request):
     topics = Topic.objects.filter(Exists(published_in_topic()))
     response = render(request, "publishing/home.html", {"rounds": rounds, "topics": topics})
     return public_cache_headers(request, response)
-
-
-def published_in_topic():
-    """For Exists(): the topic (OuterRef "pk") has a published article.
-
-    By the topics the published round was submitted with: the draft's topics reach readers
-    only with an approved round, like its text. Written from the topic's side, so that each
-    topic stops at its first published round instead of joining all rounds.
-    """
-    return ReviewRound.topics.through.objects.filter(
-        topic_id=OuterRef("pk"), reviewround__is_published=True
-    )
 
 
 @require_safe
@@ -343,6 +332,21 @@ def asked_too_often(rate_key):
 def question_thanks(request, slug):
     review_round = published_round_or_404(slug)
     return render(request, "publishing/question_result.html", question_context(review_round))
+
+
+@require_safe
+def robots_txt(request):
+    """What crawlers may read: every public page, not the staff's admin nor the JSON API's
+    copies of the pages (the pages themselves carry the same text), and where the sitemap is."""
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        f"Disallow: {reverse('articles:api_detail', args=['x']).removesuffix('x/')}",
+        "",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
+    ]
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    return public_cache_headers(request, response)
 
 
 @require_safe

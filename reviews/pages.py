@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import connection
+from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -230,6 +231,18 @@ def listed_rounds():
     """The published rounds, for lists of articles: without their HTML and search text. Lists
     read only the round (its snapshot and address), never the draft."""
     return ReviewRound.objects.published().defer("rendered", *NOT_READ)
+
+
+def published_in_topic():
+    """For Exists(): the topic (OuterRef "pk") has a published article.
+
+    By the topics the published round was submitted with: the draft's topics reach readers
+    only with an approved round, like its text. Written from the topic's side, so that each
+    topic stops at its first published round instead of joining all rounds.
+    """
+    return ReviewRound.topics.through.objects.filter(
+        topic_id=OuterRef("pk"), reviewround__is_published=True
+    )
 
 
 def published_rounds(rounds):

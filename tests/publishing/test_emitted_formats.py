@@ -227,3 +227,44 @@ def test_feed_guids_are_absolute_permalinks(client, published):
     [guid] = feed.xpath("//item/guid")
     assert guid.get("isPermaLink") in (None, "true")
     assert guid.text.startswith(f"{settings.SITE_URL}/articles/bones/")
+
+
+def test_the_sitemap_lists_topic_pages_that_have_a_published_article(client, published):
+    article, _first, _second = published
+    shown = factories.TopicFactory(slug="bone-health")
+    factories.TopicFactory(slug="empty-topic")
+    draft_only = factories.TopicFactory(slug="draft-only")
+    article.topics.set([shown])
+    factories.approve(article, editor=article.created_by, board_member=board_member_of(article))
+    article.topics.add(draft_only)  # on the draft only: not approved, so not listed
+
+    document = etree.fromstring(client.get("/sitemap.xml").content)
+
+    assert SITEMAP_SCHEMA.validate(document), SITEMAP_SCHEMA.error_log
+    locations = document.xpath(
+        "//s:loc/text()", namespaces={"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    )
+    assert f"{settings.SITE_URL}/topics/bone-health/" in locations
+    assert not [url for url in locations if "empty-topic" in url or "draft-only" in url]
+
+
+def board_member_of(article):
+    """Whoever approved the article's last round."""
+    return article.review_rounds.order_by("-number").first().decided_by
+
+
+# robots.txt
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert "public" in response["Cache-Control"]
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Disallow: /admin/" in lines
+    assert "Disallow: /api/articles/" in lines
+    assert f"Sitemap: {settings.SITE_URL}/sitemap.xml" in lines
+    assert not [line for line in lines if line.strip() == "Disallow: /"]
