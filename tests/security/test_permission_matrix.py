@@ -232,6 +232,7 @@ PUBLIC_URLS = [
     ("editorial policy", "get", "/editorial-policy/", ALL_200, None),
     ("feed", "get", "/feed/", ALL_200, None),
     ("sitemap", "get", "/sitemap.xml", ALL_200, None),
+    ("robots.txt", "get", "/robots.txt", ALL_200, None),
     ("API", "get", "/api/articles/published/", ALL_200, PUBLISHED),
     ("API, pending", "get", "/api/articles/pending/", ALL_200, PENDING_SHOWN),
     ("API, draft", "get", "/api/articles/never-submitted/", ALL_404, None),
