@@ -74,13 +74,17 @@ def text_diff(old, new, *, work_limit=None):
     default), the changed lines not yet compared are shown whole and `coarse` is True. All text
     is HTML-escaped. Never raises for any pair of strings.
     """
-    return _text_diff(old, new, _Budget(WORK_LIMIT if work_limit is None else work_limit))
+    # Line ends are not a change: a round frozen from a draft saved with CRLF (a browser, a
+    # Windows file) compares line for line with the same text saved with LF.
+    return _text_diff(
+        normalise_line_ends(old or ""),
+        normalise_line_ends(new or ""),
+        _Budget(WORK_LIMIT if work_limit is None else work_limit),
+    )
 
 
 def _text_diff(old, new, budget):
-    # Line ends are not a change: a round frozen from a draft saved with CRLF (a browser, a
-    # Windows file) compares line for line with the same text saved with LF.
-    old, new = normalise_line_ends(old or ""), normalise_line_ends(new or "")
+    """text_diff() of two texts whose line ends are LF already, within `budget`."""
     if old == new:
         return TextDiff(mark_safe(escape(new)), coarse=False)
     old_lines, new_lines = LINE_RE.findall(old), LINE_RE.findall(new)
@@ -332,7 +336,7 @@ def compare_texts(old, new):
     budget = _Budget(WORK_LIMIT)  # for the whole page, so that five long fields cost no more
     fields = []
     for key, label in labels:
-        before, after = (normalise_line_ends(texts.get(key, "")) for texts in (old, new))
+        before, after = (normalise_line_ends(texts.get(key) or "") for texts in (old, new))
         diff = _text_diff(before, after, budget)
         fields.append(
             FieldDiff(
