@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench import lib
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Variables that configure Vetted: none leaks from the test run into the child process.
 SETTINGS_VARIABLES = ("DJANGO_", "SECURE_", "DEBUG", "SECRET_KEY", "DATABASE_URL")
@@ -52,6 +54,27 @@ def run_python(*args, timeout=120, **settings):
 def run_manage(*args, **settings):
     """manage.py with `args` in a fresh process, configured by `settings` alone."""
     return run_python("manage.py", *args, **settings)
+
+
+def server_env(work, *, database, redis_db, key_prefix, **extra):
+    """The environment of a production-like Vetted server for a test that starts its own:
+    DEBUG off, the benchmark's settings (static files under `work`), the PostgreSQL database
+    named `database`, Redis db `redis_db` under `key_prefix`, and `extra` on top."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}},
+        "PYTHONPATH": str(PROJECT_DIR),
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_STATIC_ROOT": str(work / "static"),
+        "DEBUG": "0",
+        "SECRET_KEY": lib.secret_key(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"{lib.PG_URL}/{database}",
+        "CACHE_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "CACHE_KEY_PREFIX": key_prefix,
+        "EMAIL_URL": "locmem://",
+        **extra,
+    }
 
 
 def manage_in(env, *args, timeout=300):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench import lib
-from tests.processes import APPROVE_NEW_ROUND, manage_in
+from tests.processes import APPROVE_NEW_ROUND, manage_in, server_env
 
 pytestmark = pytest.mark.postgres
 
@@ -38,20 +38,7 @@ def test_approval_through_one_server_shows_on_the_other_at_once(redis_or_skip):
     prefix = f"vtwo-{secrets.token_hex(6)}"
     work = Path(tempfile.mkdtemp(prefix="vetted-two-"))
     servers = []
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}},
-        "PYTHONPATH": str(lib.ROOT),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_STATIC_ROOT": str(work / "static"),
-        "DEBUG": "0",
-        "SECRET_KEY": lib.secret_key(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"{lib.PG_URL}/{name}",
-        "CACHE_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "CACHE_KEY_PREFIX": prefix,
-        "EMAIL_URL": "locmem://",
-    }
+    env = server_env(work, database=name, redis_db=REDIS_DB, key_prefix=prefix)
     try:
         lib.create_database(name)
         manage_in(env, "migrate", "--noinput", "-v0")

@@ -29,7 +29,7 @@ import pytest
 
 from bench import lib
 from reviews.management.commands.load_demo import DEMO_PASSWORDS
-from tests.processes import APPROVE_NEW_ROUND, manage_in
+from tests.processes import APPROVE_NEW_ROUND, manage_in, server_env
 
 pytestmark = pytest.mark.postgres
 
@@ -99,22 +99,14 @@ def stack(varnishd):
     prefix = f"vedge-{secrets.token_hex(6)}"
     work = Path(tempfile.mkdtemp(prefix="vetted-edge-"))
     varnish_port = lib.free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL"}},
-        "PYTHONPATH": str(lib.ROOT),
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_STATIC_ROOT": str(work / "static"),
-        "DEBUG": "0",
-        "SECRET_KEY": lib.secret_key(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"{lib.PG_URL}/{name}",
-        "CACHE_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "CACHE_KEY_PREFIX": prefix,
-        "EMAIL_URL": "locmem://",
-        "EDGE_PURGE_URLS": f"http://127.0.0.1:{varnish_port}/",
-        "TRUSTED_PROXIES": "127.0.0.1",
-    }
+    env = server_env(
+        work,
+        database=name,
+        redis_db=REDIS_DB,
+        key_prefix=prefix,
+        EDGE_PURGE_URLS=f"http://127.0.0.1:{varnish_port}/",
+        TRUSTED_PROXIES="127.0.0.1",
+    )
     origin = varnish = None
     try:
         lib.create_database(name)
