@@ -21,14 +21,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from reversion.models import Version
 
-from articles.models import (
-    Article,
-    Audience,
-    Disclaimer,
-    Question,
-    SitePage,
-    Topic,
-)
+from articles.models import Article, Audience, Disclaimer, Question, SitePage, Topic
 from articles.questions import question_to_draft
 from articles.rendering import normalise_line_ends
 from editorial.admin.base import HistoryAdmin, object_urls, shown_by_name

@@ -179,12 +179,14 @@ class Command(BaseCommand):
                     )
 
     def load_policy(self, data, editor):
-        if SitePage.objects.filter(slug="editorial-policy").exists():
+        if SitePage.objects.filter(slug=SitePage.EDITORIAL_POLICY).exists():
             return
         with reversion.create_revision():
             reversion.set_user(editor)
             reversion.set_comment("Loaded by load_demo.")
-            SitePage.objects.create(slug="editorial-policy", title=data["title"], body=data["body"])
+            SitePage.objects.create(
+                slug=SitePage.EDITORIAL_POLICY, title=data["title"], body=data["body"]
+            )
 
     def load_references(self, rows, editor):
         fields = ("kind", "title", "container", "year", "volume", "issue", "pages", "doi", "pmid")
